@@ -1,0 +1,158 @@
+"""What each subcommand does: build settings, open the store, call a service, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from tuichart.cli.progress import progress_bar, stderr
+from tuichart.config import load_settings
+from tuichart.domain import Interval, SeriesKey, normalize_symbol
+from tuichart.errors import BadInput
+from tuichart.services.exporter import export_partitioned, export_series
+from tuichart.services.importer import import_files, prepare_import
+from tuichart.store import Store
+from tuichart.timeparse import format_time, parse_time
+
+
+def _say(text: str) -> None:
+    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`tuichart import FILE|DIR ...`."""
+    settings = load_settings(args.data_dir, args.exchange)
+    paths = [Path(p) for p in args.paths]
+    with progress_bar() as progress:
+        files, verified = prepare_import(paths, progress)
+        with Store.open(settings.data_dir, fallback=False) as store:
+            report = import_files(store, files, verified, progress)
+    for key, n in report.rows.items():
+        _say(f"imported {n} {key} candles")
+    checked = f", {report.verified} checksum(s) verified" if report.verified else ""
+    _say(f"{report.files} file(s) into {settings.data_dir}{checked}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`tuichart export SYMBOL -i INTERVAL ...`."""
+    settings = load_settings(args.data_dir, args.exchange)
+    key = SeriesKey(normalize_symbol(args.symbol), Interval.parse(args.interval))
+    since = parse_time(args.since) if args.since else None
+    until = parse_time(args.until) if args.until else None
+    if args.partitioned is None and args.output is None:
+        raise BadInput("say where to write: -o PATH (or --partitioned DIR)")
+    with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
+        if args.partitioned is not None:
+            n = export_partitioned(store, key, Path(args.partitioned), since, until, indicators=args.indicators)
+            _say(f"exported {n} {key} candles to {args.partitioned} (hive-partitioned Parquet)")
+            return 0
+        if args.output == "-":
+            if args.format != "csv":
+                raise BadInput("only csv can go to stdout; give -o PATH for parquet or json")
+            n = _export_stdout(store, key, since, until, args.indicators)
+        else:
+            with progress_bar() as progress:
+                n = export_series(
+                    store,
+                    key,
+                    args.format,
+                    Path(args.output),
+                    since,
+                    until,
+                    indicators=args.indicators,
+                    progress=progress,
+                )
+            _say(f"exported {n} {key} candles to {args.output}")
+    return 0
+
+
+def _export_stdout(store: Store, key: SeriesKey, since: int | None, until: int | None, indicators: bool) -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "export.csv"
+        n = export_series(store, key, "csv", out, since, until, indicators=indicators)
+        sys.stdout.write(out.read_text())
+    return n
+
+
+def cmd_exchange(args: argparse.Namespace) -> int:
+    """`tuichart exchange ...`: serve until Ctrl-C."""
+    from tuichart.exchange import run_exchange
+
+    if not args.replay and not args.synthetic:
+        args.synthetic = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"]
+    replay = [Path(p) for p in args.replay]
+    for p in replay:
+        if not p.exists():
+            raise BadInput(f"{p}: no such file")
+    try:
+        asyncio.run(
+            run_exchange(
+                args.host,
+                args.port,
+                replay,
+                [normalize_symbol(s) for s in args.synthetic],
+                args.speed,
+                args.seed,
+                args.faults,
+                lambda line: print(line, flush=True),
+            )
+        )
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """`tuichart backfill SYMBOL ... -i INTERVAL --since DATE [--until DATE]`."""
+    from tuichart.cli.live import backfill
+
+    settings = load_settings(args.data_dir, args.exchange)
+    interval = Interval.parse(args.interval)
+    since = parse_time(args.since)
+    until = parse_time(args.until) if args.until else None
+    if until is not None and until < since:
+        raise BadInput(f"--until {format_time(until)} is before --since {format_time(since)}")
+    symbols = [normalize_symbol(s) for s in args.symbols]
+    code: int = backfill(settings, symbols, interval, since, until)
+    return code
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
+    from tuichart.cli.live import record
+
+    settings = load_settings(args.data_dir, args.exchange)
+    interval = Interval.parse(args.interval)
+    symbols = [normalize_symbol(s) for s in args.symbols]
+    code: int = record(settings, symbols, interval, args.duration, demo=args.demo)
+    return code
+
+
+_COMMANDS = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "exchange": cmd_exchange,
+    "backfill": cmd_backfill,
+    "record": cmd_record,
+}
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed subcommand."""
+    return _COMMANDS[args.command](args)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`tuichart [SYMBOL ...]`: the live view (recording while it runs)."""
+    from tuichart.cli.live import watch
+
+    settings = load_settings(args.data_dir, args.exchange)
+    interval = Interval.parse(args.interval or settings.interval)
+    symbols = [normalize_symbol(s) for s in (args.symbols or settings.watchlist)]
+    code: int = watch(settings, symbols, interval, demo=args.demo)
+    return code

@@ -1,0 +1,108 @@
+"""Argument parsers for `tuichart` and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from tuichart import __version__
+
+COMMANDS = ("exchange", "import", "backfill", "record", "export")
+
+_EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="directory of the store (default: $TUICHART_DATA_DIR or the platform data dir)",
+    )
+    p.add_argument("--exchange", metavar="NAME|URL", help=_EXCHANGE_HELP)
+    p.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="level of the log file (default INFO)",
+    )
+
+
+def app_parser() -> argparse.ArgumentParser:
+    """The parser for `tuichart [SYMBOL ...]` (the live view)."""
+    p = argparse.ArgumentParser(
+        prog="tuichart",
+        description="A terminal TradingView for Binance. Commands: "
+        + ", ".join(COMMANDS)
+        + " (run `tuichart COMMAND --help`).",
+    )
+    p.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch (default: the config's watchlist)")
+    p.add_argument("-i", "--interval", help="candle interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M")
+    p.add_argument("--demo", action="store_true", help="run against the built-in exchange with a synthetic market")
+    p.add_argument("--version", action="version", version=f"tuichart {__version__}")
+    _common(p)
+    return p
+
+
+def command_parser() -> argparse.ArgumentParser:
+    """The parser for `tuichart COMMAND ...`."""
+    p = argparse.ArgumentParser(prog="tuichart")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ex = sub.add_parser(
+        "exchange",
+        help="serve a Binance-compatible exchange on loopback",
+        description="Serve Binance's REST and websocket protocol on one port, from replayed "
+        "kline files or a synthetic market.",
+    )
+    ex.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ex.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    ex.add_argument("--replay", nargs="+", default=[], metavar="FILE", help="data.binance.vision kline zips/CSVs")
+    ex.add_argument("--synthetic", nargs="+", default=[], metavar="SYMBOL", help="symbols of a synthetic market")
+    ex.add_argument("--speed", type=float, default=1.0, help="market clock speed factor (default 1)")
+    ex.add_argument("--seed", type=int, default=0, help="seed of the synthetic market and random faults")
+    ex.add_argument(
+        "--faults", metavar="SPEC", help="faults to inject, e.g. 'drop@5,http5xx@10' or 'random:every=2,seed=1'"
+    )
+    ex.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    imp = sub.add_parser(
+        "import",
+        help="import data.binance.vision kline files into the store",
+        description="Import kline zips/CSVs (ms or µs times); a sibling .CHECKSUM is verified.",
+    )
+    imp.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    _common(imp)
+
+    bf = sub.add_parser("backfill", help="download closed candles over REST into the store (resumable)")
+    bf.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    bf.add_argument("-i", "--interval", required=True)
+    bf.add_argument("--since", required=True, metavar="DATE", help="YYYY-MM-DD[THH:MM] UTC or epoch ms")
+    bf.add_argument("--until", metavar="DATE", help="default: now")
+    _common(bf)
+
+    rec = sub.add_parser("record", help="stream closed candles into the store with no UI")
+    rec.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    rec.add_argument("-i", "--interval", default="1m")
+    rec.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    rec.add_argument("--demo", action="store_true", help="record from the built-in synthetic exchange")
+    _common(rec)
+
+    exp = sub.add_parser("export", help="export a stored series to CSV, Parquet or JSON Lines")
+    exp.add_argument("symbol", metavar="SYMBOL")
+    exp.add_argument("-i", "--interval", required=True)
+    exp.add_argument("--since", metavar="DATE")
+    exp.add_argument("--until", metavar="DATE")
+    exp.add_argument(
+        "--format",
+        choices=["csv", "parquet", "json"],
+        default="csv",
+        help="csv: Binance's 12-column layout (re-importable); json: JSON Lines",
+    )
+    exp.add_argument("-o", "--output", metavar="PATH", help="output file ('-' for stdout with csv)")
+    exp.add_argument(
+        "--partitioned",
+        metavar="DIR",
+        help="write a hive-partitioned Parquet dataset (symbol=/interval=/year=) instead of one file",
+    )
+    exp.add_argument("--indicators", action="store_true", help="add the stored indicator columns")
+    _common(exp)
+    return p

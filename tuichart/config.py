@@ -1,0 +1,80 @@
+"""Where things live and what the user configured: data dir, config file, exchange, watchlist."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from tuichart.errors import BadInput
+
+APP = "tuichart"
+DEFAULT_WATCHLIST: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
+
+
+def default_data_dir() -> Path:
+    """`$TUICHART_DATA_DIR`, else the platform's user data directory."""
+    env = os.environ.get("TUICHART_DATA_DIR")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP))
+
+
+def config_path() -> Path:
+    """`$TUICHART_CONFIG`, else `config.toml` in the platform's user config directory."""
+    env = os.environ.get("TUICHART_CONFIG")
+    return Path(env).expanduser() if env else Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def log_dir() -> Path:
+    """The platform's user log directory."""
+    return Path(platformdirs.user_log_dir(APP))
+
+
+def read_config(path: Path | None = None) -> dict[str, Any]:
+    """The config file as a dict; an absent file is empty, a broken one is a one-line error."""
+    path = path or config_path()
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+
+
+@dataclass(slots=True)
+class Settings:
+    """Settings after merging the config file with the flags the user typed (flags win)."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    """Directory holding `tuichart.duckdb`."""
+    exchange: str = "binance"
+    """Preset name (binance, binance-vision, binance-us) or an embedded exchange URL."""
+    watchlist: list[str] = field(default_factory=lambda: list(DEFAULT_WATCHLIST))
+    """Symbols shown when none are given on the command line."""
+    interval: str = "1m"
+    """Interval shown when none is given."""
+
+
+def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, Any] | None = None) -> Settings:
+    """Settings from the config file, overridden by the flags that were given."""
+    cfg = read_config() if config is None else config
+    s = Settings()
+    if isinstance(cfg.get("data_dir"), str):
+        s.data_dir = Path(cfg["data_dir"]).expanduser()
+    if isinstance(cfg.get("exchange"), str):
+        s.exchange = cfg["exchange"]
+    if isinstance(cfg.get("watchlist"), list):
+        s.watchlist = [str(x).upper() for x in cfg["watchlist"]]
+    if isinstance(cfg.get("interval"), str):
+        s.interval = cfg["interval"]
+    if data_dir is not None:
+        s.data_dir = Path(data_dir).expanduser()
+    if exchange is not None:
+        s.exchange = exchange
+    return s

@@ -1,0 +1,225 @@
+"""Pure market types: intervals with Binance's alignment, candles, series keys and feed events."""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tuichart.errors import BadInput
+
+SECOND_MS = 1_000
+MINUTE_MS = 60 * SECOND_MS
+HOUR_MS = 60 * MINUTE_MS
+DAY_MS = 24 * HOUR_MS
+WEEK_MS = 7 * DAY_MS
+
+# The epoch (1970-01-01) was a Thursday; Binance weeks open on Monday 1970-01-05.
+_WEEK_ORIGIN_MS = 4 * DAY_MS
+# Binance's 3d candles sit on a fixed grid through 2017-11-30 (epoch day 17500), i.e. day 1 mod 3.
+_THREE_DAY_ORIGIN_MS = 1 * DAY_MS
+
+_FIXED_MS: dict[str, int] = {
+    "1s": SECOND_MS,
+    "1m": MINUTE_MS,
+    "3m": 3 * MINUTE_MS,
+    "5m": 5 * MINUTE_MS,
+    "15m": 15 * MINUTE_MS,
+    "30m": 30 * MINUTE_MS,
+    "1h": HOUR_MS,
+    "2h": 2 * HOUR_MS,
+    "4h": 4 * HOUR_MS,
+    "6h": 6 * HOUR_MS,
+    "8h": 8 * HOUR_MS,
+    "12h": 12 * HOUR_MS,
+    "1d": DAY_MS,
+    "3d": 3 * DAY_MS,
+    "1w": WEEK_MS,
+}
+
+
+class Interval(enum.Enum):
+    """A Binance kline interval; the value is Binance's case-sensitive code (`1m` minute, `1M` month)."""
+
+    S1 = "1s"
+    M1 = "1m"
+    M3 = "3m"
+    M5 = "5m"
+    M15 = "15m"
+    M30 = "30m"
+    H1 = "1h"
+    H2 = "2h"
+    H4 = "4h"
+    H6 = "6h"
+    H8 = "8h"
+    H12 = "12h"
+    D1 = "1d"
+    D3 = "3d"
+    W1 = "1w"
+    MO1 = "1M"
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """Interval from Binance's code; `1mo` (data.binance.vision's month spelling) means `1M`."""
+        if text == "1mo":
+            return cls.MO1
+        try:
+            return cls(text)
+        except ValueError:
+            hint = ""
+            if text.lower() in {"1mon", "1month", "month"}:
+                hint = " (months are 1M; minutes are 1m)"
+            choices = " ".join(i.value for i in cls)
+            raise BadInput(f"unknown interval {text!r}{hint}; choose one of: {choices}") from None
+
+    @property
+    def code(self) -> str:
+        """Binance's code, as used in stream names and REST parameters."""
+        return self.value
+
+    @property
+    def is_calendar(self) -> bool:
+        """True for the month interval, whose length varies."""
+        return self is Interval.MO1
+
+    @property
+    def nominal_ms(self) -> int:
+        """Length in ms; for 1M the 30-day nominal length, use `next_open` for exact steps."""
+        return _FIXED_MS.get(self.value, 30 * DAY_MS)
+
+    def open_time(self, t_ms: int) -> int:
+        """Open time (ms) of the candle that contains instant `t_ms`, on Binance's grid."""
+        if self is Interval.MO1:
+            dt = datetime.fromtimestamp(t_ms // 1000, UTC)
+            return int(datetime(dt.year, dt.month, 1, tzinfo=UTC).timestamp()) * 1000
+        step = _FIXED_MS[self.value]
+        origin = _WEEK_ORIGIN_MS if self is Interval.W1 else _THREE_DAY_ORIGIN_MS if self is Interval.D3 else 0
+        return (t_ms - origin) // step * step + origin
+
+    def next_open(self, open_ms: int) -> int:
+        """Open time of the candle after the one opening at `open_ms`."""
+        if self is Interval.MO1:
+            dt = datetime.fromtimestamp(open_ms // 1000, UTC)
+            year, month = (dt.year + 1, 1) if dt.month == 12 else (dt.year, dt.month + 1)
+            return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) * 1000
+        return open_ms + _FIXED_MS[self.value]
+
+    def close_time(self, open_ms: int) -> int:
+        """Binance's close time: the next open minus one millisecond."""
+        return self.next_open(open_ms) - 1
+
+    def month_days(self, open_ms: int) -> int:
+        """Days in the month candle opening at `open_ms` (only meaningful for 1M)."""
+        dt = datetime.fromtimestamp(open_ms // 1000, UTC)
+        return calendar.monthrange(dt.year, dt.month)[1]
+
+
+ALL_INTERVALS: tuple[Interval, ...] = tuple(Interval)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    """One candle series: an UPPERCASE symbol and an interval."""
+
+    symbol: str
+    interval: Interval
+
+    @property
+    def stream(self) -> str:
+        """Binance's kline stream name (lowercase symbol, case-sensitive interval)."""
+        return f"{self.symbol.lower()}@kline_{self.interval.value}"
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.interval.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One kline in Binance's 12-column layout (times in ms UTC, the 'ignore' column dropped)."""
+
+    open_time: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    close_time: int
+    quote_volume: float
+    trades: int
+    taker_buy_volume: float
+    taker_buy_quote_volume: float
+
+
+CANDLE_FIELDS: tuple[str, ...] = Candle.__slots__
+
+
+@dataclass(frozen=True, slots=True)
+class KlineEvent:
+    """A kline push: the current candle of a series, final when `closed`."""
+
+    key: SeriesKey
+    candle: Candle
+    closed: bool
+    event_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class TickerEvent:
+    """A 24 h rolling-window mini ticker for one symbol."""
+
+    symbol: str
+    last: float
+    open: float
+    high: float
+    low: float
+    volume: float
+    quote_volume: float
+    event_time: int
+
+    @property
+    def change_pct(self) -> float:
+        """Change over the window in percent (0 when the window opened at zero)."""
+        return (self.last - self.open) / self.open * 100.0 if self.open else 0.0
+
+
+class FeedState(enum.Enum):
+    """Connection state of the market feed as the user sees it."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """A change of the feed's connection state, with the delay before the next try when reconnecting."""
+
+    state: FeedState
+    detail: str = ""
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A run of missing candles in a series: `first_open` .. `last_open` inclusive, `count` candles."""
+
+    key: SeriesKey
+    first_open: int
+    last_open: int
+    count: int
+
+
+def ms_to_datetime(ms: int) -> datetime:
+    """UTC datetime of an epoch-ms instant."""
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def normalize_symbol(text: str) -> str:
+    """UPPERCASE symbol, rejecting characters Binance does not allow."""
+    sym = text.strip().upper()
+    if not sym or len(sym) > 20 or not all(c.isalnum() or c in "-_." for c in sym):
+        raise BadInput(f"invalid symbol {text!r}: use letters and digits, e.g. BTCUSDT")
+    return sym

@@ -1,0 +1,123 @@
+"""`tuichart export`: a stored series to CSV (Binance's layout), Parquet, JSON Lines or a partitioned dataset."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import cast
+
+from tuichart.domain import SeriesKey
+from tuichart.errors import BadInput
+from tuichart.market.vision import format_csv_row
+from tuichart.services.progress import Progress, no_progress
+from tuichart.store import Store, frame_candles
+from tuichart.store.exports import export_select
+from tuichart.store.schema import INDICATOR_COLUMNS
+
+FORMATS = ("csv", "parquet", "json")
+BINANCE_CSV_HEADER = (
+    "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_volume,taker_buy_quote_volume,ignore"
+)
+_CHUNK = 100_000
+
+
+def _writable(path: Path) -> None:
+    parent = path.parent if path.parent != Path("") else Path(".")
+    if not parent.is_dir():
+        raise BadInput(f"cannot write {path}: directory {parent} does not exist")
+
+
+def export_csv(
+    store: Store,
+    key: SeriesKey,
+    path: Path,
+    since: int | None,
+    until: int | None,
+    *,
+    indicators: bool,
+    progress: Progress = no_progress,
+) -> int:
+    """Binance's 12-column CSV (no header, re-importable); with indicators, a header row and extra columns."""
+    frame = store.load(key, since=since, until=until)
+    ind = _indicator_values(store, key, since, until) if indicators else {}
+    total = frame.height
+    with path.open("w", encoding="ascii", newline="\n") as fh:
+        if indicators:
+            fh.write(BINANCE_CSV_HEADER + "," + ",".join(INDICATOR_COLUMNS) + "\n")
+        for start in range(0, total, _CHUNK):
+            lines = []
+            for c in frame_candles(frame.slice(start, _CHUNK)):
+                line = format_csv_row(c)
+                if indicators:
+                    values = ind.get(c.open_time, ())
+                    line += "," + ",".join(_fmt(v) for v in values) if values else "," * len(INDICATOR_COLUMNS)
+                lines.append(line)
+            fh.write("\n".join(lines) + "\n")
+            progress("exporting", min(start + _CHUNK, total), total)
+    return total
+
+
+def _fmt(v: float | None) -> str:
+    return "" if v is None or math.isnan(v) else repr(v)
+
+
+def _indicator_values(
+    store: Store, key: SeriesKey, since: int | None, until: int | None
+) -> dict[int, tuple[float | None, ...]]:
+    sql, params = export_select(key, since, until, indicators=True)
+    rows = store.query(f"SELECT epoch_ms(open_time), {', '.join(INDICATOR_COLUMNS)} FROM ({sql})", params)
+    return {int(cast(int, r[0])): cast(tuple[float | None, ...], r[1:]) for r in rows}
+
+
+def export_series(
+    store: Store,
+    key: SeriesKey,
+    fmt: str,
+    path: Path,
+    since: int | None = None,
+    until: int | None = None,
+    *,
+    indicators: bool = False,
+    progress: Progress = no_progress,
+) -> int:
+    """Write one series to `path` in `fmt`; returns the number of rows."""
+    if fmt not in FORMATS:
+        raise BadInput(f"unknown format {fmt!r}; choose csv, parquet or json")
+    count = len(store.load(key, since=since, until=until)) if fmt != "csv" else 0
+    if (fmt != "csv" and count == 0) or (fmt == "csv" and store.count(key) == 0):
+        raise BadInput(f"the store holds no {key} candles in that range; import or backfill first")
+    _writable(path)
+    if fmt == "csv":
+        return export_csv(store, key, path, since, until, indicators=indicators, progress=progress)
+    sql, params = export_select(key, since, until, indicators=indicators)
+    options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT json"
+    store.copy_to(sql, params, str(path), options)
+    progress("exporting", count, count)
+    return count
+
+
+def export_partitioned(
+    store: Store,
+    key: SeriesKey,
+    directory: Path,
+    since: int | None = None,
+    until: int | None = None,
+    *,
+    indicators: bool = False,
+) -> int:
+    """A hive-partitioned Parquet dataset (symbol=/interval=/year=) under `directory`."""
+    count = len(store.load(key, since=since, until=until))
+    if count == 0:
+        raise BadInput(f"the store holds no {key} candles in that range; import or backfill first")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create {directory}: {exc.strerror}") from None
+    sql, params = export_select(key, since, until, indicators=indicators, year=True)
+    store.copy_to(
+        sql,
+        params,
+        str(directory),
+        'FORMAT parquet, PARTITION_BY (symbol, "interval", "year"), OVERWRITE_OR_IGNORE, FILENAME_PATTERN \'data_{i}\'',
+    )
+    return count

@@ -1,0 +1,16 @@
+"""DuckDB store of closed candles and their indicators."""
+
+from tuichart.store.db import STORE_FILE, StoreMode
+from tuichart.store.store import CANDLE_SCHEMA, SeriesSummary, Store, candles_frame, frame_candles
+from tuichart.store.writer import StoreWriter
+
+__all__ = [
+    "CANDLE_SCHEMA",
+    "STORE_FILE",
+    "SeriesSummary",
+    "Store",
+    "StoreMode",
+    "StoreWriter",
+    "candles_frame",
+    "frame_candles",
+]

@@ -1,0 +1,130 @@
+"""Opening the DuckDB file safely: locks held by another process, corrupt or foreign files, unwritable dirs."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from tuichart.errors import StoreError
+from tuichart.store.schema import EXPECTED_KLINE_COLUMNS, SCHEMA_VERSION, STATEMENTS
+
+STORE_FILE = "tuichart.duckdb"
+
+
+class StoreMode(enum.Enum):
+    """How the store is backed: the file, the file read-only, or memory only (nothing saved)."""
+
+    READ_WRITE = "read-write"
+    READ_ONLY = "read-only"
+    MEMORY = "in-memory"
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A connection with the mode it got and, when degraded, the one line that says why."""
+
+    conn: duckdb.DuckDBPyConnection
+    mode: StoreMode
+    path: Path | None
+    notice: str | None
+
+
+def _lock_holder(message: str) -> str:
+    pid = re.search(r"PID (\d+)", message)
+    return f"another process (PID {pid.group(1)})" if pid else "another process"
+
+
+def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise _Locked(text) from None
+        if "not a valid DuckDB database" in text or "database file" in text.lower():
+            raise StoreError(
+                f"{path} is not a DuckDB database tuichart can use (corrupt or foreign); "
+                "it was left untouched - move it away or use --data-dir"
+            ) from None
+        if "Permission denied" in text or "Read-only file system" in text:
+            raise StoreError(f"cannot write the store {path}: permission denied; use --data-dir DIR") from None
+        raise StoreError(f"cannot open the store {path}: {text.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}") from None
+
+
+class _Locked(Exception):
+    pass
+
+
+def _check_schema(conn: duckdb.DuckDBPyConnection, path: Path | None) -> bool:
+    """True when the file already is a tuichart store; raise when it holds someone else's tables."""
+    tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not tables:
+        return False
+    if "tuichart_meta" not in tables:
+        raise StoreError(
+            f"{path} holds tables that are not tuichart's ({', '.join(sorted(tables)[:3])}); "
+            "it was left untouched - use another --data-dir"
+        )
+    cols = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'klines' ORDER BY ordinal_position"
+        ).fetchall()
+    )
+    if cols != EXPECTED_KLINE_COLUMNS:
+        raise StoreError(f"{path}: table klines has an unexpected layout; it was left untouched")
+    return True
+
+
+def _init_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("BEGIN")
+    for stmt in STATEMENTS:
+        conn.execute(stmt)
+    conn.execute("INSERT OR REPLACE INTO tuichart_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    conn.execute("COMMIT")
+
+
+def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: bool = True) -> Opened:
+    """Open (creating if new) the store in `data_dir`; None means memory only.
+
+    When another process holds the file, a read-only opener gets a memory store with a notice when
+    `fallback` is set, and every other opener gets a StoreError.
+    """
+    if data_dir is None:
+        conn = duckdb.connect(":memory:")
+        _init_schema(conn)
+        return Opened(conn, StoreMode.MEMORY, None, None)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data directory {data_dir}: {exc.strerror}; use --data-dir DIR") from None
+    path = data_dir / STORE_FILE
+    if read_only and not path.exists():
+        raise StoreError(f"no store in {data_dir} yet: import, backfill or record some candles first")
+    try:
+        conn = _connect_file(path, read_only)
+    except _Locked as exc:
+        who = _lock_holder(str(exc))
+        if not fallback:
+            raise StoreError(f"the store {path} is in use by {who}; stop it or use another --data-dir") from None
+        conn = duckdb.connect(":memory:")
+        _init_schema(conn)
+        notice = f"the store {path} is in use by {who}; running on an in-memory store (nothing is saved)"
+        return Opened(conn, StoreMode.MEMORY, None, notice)
+    try:
+        known = _check_schema(conn, path)
+        if not known and not read_only:
+            _init_schema(conn)
+    except StoreError:
+        conn.close()
+        raise
+    except duckdb.Error as exc:
+        conn.close()
+        raise StoreError(f"{path} cannot be used as a store: {str(exc).splitlines()[0]}") from None
+    return Opened(conn, StoreMode.READ_ONLY if read_only else StoreMode.READ_WRITE, path, None)

@@ -1,0 +1,34 @@
+"""SELECTs for exports: one series (optionally with indicators) over an optional time range."""
+
+from __future__ import annotations
+
+from tuichart.domain import SeriesKey
+from tuichart.store.schema import INDICATOR_COLUMNS
+
+
+def export_select(
+    key: SeriesKey, since: int | None, until: int | None, *, indicators: bool, year: bool = False
+) -> tuple[str, list[object]]:
+    """SQL and parameters selecting a series' rows with UTC timestamps, oldest first."""
+    cols = (
+        'k.symbol, k."interval", k.open_time, k.open, k.high, k.low, k.close, k.volume, k.close_time, '
+        "k.quote_volume, k.trades, k.taker_buy_volume, k.taker_buy_quote_volume"
+    )
+    join = ""
+    if indicators:
+        cols += ", " + ", ".join(f"i.{c}" for c in INDICATOR_COLUMNS)
+        join = (
+            ' LEFT JOIN indicators i ON i.symbol = k.symbol AND i."interval" = k."interval"'
+            " AND i.open_time = k.open_time"
+        )
+    if year:
+        cols += ', year(k.open_time) AS "year"'
+    where = 'k.symbol = ? AND k."interval" = ?'
+    params: list[object] = [key.symbol, key.interval.value]
+    if since is not None:
+        where += " AND k.open_time >= make_timestamp(? * 1000)"
+        params.append(since)
+    if until is not None:
+        where += " AND k.open_time <= make_timestamp(? * 1000)"
+        params.append(until)
+    return f"SELECT {cols} FROM klines k{join} WHERE {where} ORDER BY k.open_time", params

@@ -1,0 +1,70 @@
+"""The store's tables and view; their names and columns are a contract with users' scripts."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "ema_12",
+    "ema_26",
+    "rsi",
+    "macd",
+    "macd_signal",
+    "macd_histogram",
+    "bb_upper",
+    "bb_middle",
+    "bb_lower",
+    "stoch_k",
+    "stoch_d",
+)
+
+KLINE_VALUE_COLUMNS: tuple[str, ...] = (
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+)
+
+_INDICATOR_DDL = ",\n    ".join(f"{c} DOUBLE" for c in INDICATOR_COLUMNS)
+_INDICATOR_SELECT = ", ".join(f"i.{c}" for c in INDICATOR_COLUMNS)
+
+STATEMENTS: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS tuichart_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS klines (
+    symbol VARCHAR NOT NULL,
+    "interval" VARCHAR NOT NULL,
+    open_time TIMESTAMP NOT NULL,
+    open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE,
+    close_time TIMESTAMP,
+    quote_volume DOUBLE,
+    trades BIGINT,
+    taker_buy_volume DOUBLE,
+    taker_buy_quote_volume DOUBLE,
+    PRIMARY KEY (symbol, "interval", open_time))""",
+    f"""CREATE TABLE IF NOT EXISTS indicators (
+    symbol VARCHAR NOT NULL,
+    "interval" VARCHAR NOT NULL,
+    open_time TIMESTAMP NOT NULL,
+    {_INDICATOR_DDL},
+    PRIMARY KEY (symbol, "interval", open_time))""",
+    """CREATE TABLE IF NOT EXISTS exchange_gaps (
+    symbol VARCHAR NOT NULL,
+    "interval" VARCHAR NOT NULL,
+    first_open TIMESTAMP NOT NULL,
+    last_open TIMESTAMP NOT NULL,
+    checked_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (symbol, "interval", first_open))""",
+    f"""CREATE OR REPLACE VIEW ohlc_data AS
+SELECT k.open_time AS "timestamp", k.symbol, k."interval", k.open, k.high, k.low, k.close, k.volume,
+       {_INDICATOR_SELECT}
+FROM klines k LEFT JOIN indicators i
+  ON i.symbol = k.symbol AND i."interval" = k."interval" AND i.open_time = k.open_time""",
+)
+
+EXPECTED_KLINE_COLUMNS: tuple[str, ...] = ("symbol", "interval", "open_time", *KLINE_VALUE_COLUMNS)

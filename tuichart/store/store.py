@@ -1,0 +1,257 @@
+"""The candle store: idempotent upserts, loads as Polars, gap listing; every call is serialised by a lock."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from tuichart.domain import CANDLE_FIELDS, Candle, Gap, Interval, SeriesKey
+from tuichart.errors import StoreError
+from tuichart.store.db import StoreMode, open_database
+from tuichart.store.schema import INDICATOR_COLUMNS
+
+_TS = "make_timestamp(CAST({c} AS BIGINT) * 1000)"
+_SELECT_CANDLE = (
+    "epoch_ms(open_time) AS open_time, open, high, low, close, volume, epoch_ms(close_time) AS close_time, "
+    "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
+)
+CANDLE_SCHEMA = pl.Schema(
+    {name: (pl.Int64() if name in ("open_time", "close_time", "trades") else pl.Float64()) for name in CANDLE_FIELDS}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    """What the store holds for one series."""
+
+    key: SeriesKey
+    count: int
+    first_open: int
+    last_open: int
+
+
+def candles_frame(candles: Sequence[Candle]) -> pl.DataFrame:
+    """A Polars frame (ms int times) of candles, in the store's column order."""
+    cols = {name: [getattr(c, name) for c in candles] for name in CANDLE_FIELDS}
+    return pl.DataFrame(cols, schema=CANDLE_SCHEMA)
+
+
+def frame_candles(frame: pl.DataFrame) -> list[Candle]:
+    """Candles from a frame with the store's columns."""
+    return [Candle(*row) for row in frame.select(CANDLE_FIELDS).iter_rows()]
+
+
+class Store:
+    """One DuckDB file of closed candles (or memory only); safe to share between threads."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, mode: StoreMode, path: Path | None, notice: str | None):
+        self._conn = conn
+        self._lock = threading.Lock()
+        self.mode = mode
+        self.path = path
+        self.notice = notice
+
+    @classmethod
+    def open(cls, data_dir: Path | None, *, read_only: bool = False, fallback: bool = True) -> Store:
+        """Open the store in `data_dir` (None: memory only); see `open_database` for the fallbacks."""
+        opened = open_database(data_dir, read_only=read_only, fallback=fallback)
+        return cls(opened.conn, opened.mode, opened.path, opened.notice)
+
+    def close(self) -> None:
+        """Checkpoint and close the file."""
+        with self._lock:
+            if self.mode is StoreMode.READ_WRITE:
+                self._conn.execute("CHECKPOINT")
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _writable(self) -> None:
+        if self.mode is StoreMode.READ_ONLY:
+            raise StoreError("the store is open read-only")
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def upsert(self, key: SeriesKey, candles: Sequence[Candle]) -> int:
+        """Insert or replace closed candles of one series; returns how many rows were written."""
+        if not candles:
+            return 0
+        return self.upsert_frame(key, candles_frame(candles))
+
+    def upsert_frame(self, key: SeriesKey, frame: pl.DataFrame) -> int:
+        """Insert or replace a frame of closed candles (store columns, ms times) in one transaction."""
+        self._writable()
+        if frame.height == 0:
+            return 0
+        batch = frame.select(CANDLE_FIELDS).to_arrow()  # noqa: F841 - read by DuckDB's replacement scan
+        sql = (
+            "INSERT OR REPLACE INTO klines SELECT ?, ?, "
+            + _TS.format(c="open_time")
+            + ", open, high, low, close, volume, "
+            + _TS.format(c="close_time")
+            + ", quote_volume, trades, taker_buy_volume, taker_buy_quote_volume FROM batch"
+        )
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN")
+                cur.execute(sql, [key.symbol, key.interval.value])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+        return frame.height
+
+    def upsert_indicators(self, key: SeriesKey, frame: pl.DataFrame) -> int:
+        """Insert or replace indicator rows (`open_time` ms + the indicator columns; NaN stored as NULL)."""
+        self._writable()
+        if frame.height == 0:
+            return 0
+        batch = frame.select(  # noqa: F841 - read by DuckDB's replacement scan
+            "open_time", *[pl.col(c).fill_nan(None) for c in INDICATOR_COLUMNS]
+        ).to_arrow()
+        cols = ", ".join(INDICATOR_COLUMNS)
+        sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN")
+                cur.execute(sql, [key.symbol, key.interval.value])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+        return frame.height
+
+    def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
+        """Remember a gap the exchange itself has, so it is not fetched again."""
+        self._writable()
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO exchange_gaps VALUES (?, ?, make_timestamp(? * 1000), "
+                "make_timestamp(? * 1000), make_timestamp(? * 1000))",
+                [gap.key.symbol, gap.key.interval.value, gap.first_open, gap.last_open, checked_at_ms],
+            )
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Rows of a read-only SQL query (for services that need more than the typed loads)."""
+        return self._query(sql, params)
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, list(params)).fetchall()
+
+    def _frame(self, sql: str, params: Sequence[object]) -> pl.DataFrame:
+        with self._lock:
+            frame: pl.DataFrame = self._conn.sql(sql, params=list(params)).pl()
+        return frame.cast(CANDLE_SCHEMA)
+
+    def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
+        """Write a query's rows with DuckDB's COPY (Parquet, JSON, partitioned datasets)."""
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute(
+                    f"COPY ({select_sql}) TO '{target.replace(chr(39), chr(39) * 2)}' ({options})", list(params)
+                )
+            finally:
+                cur.close()
+
+    def last_open_time(self, key: SeriesKey) -> int | None:
+        """Open time (ms) of the newest stored candle of a series."""
+        row = self._query(
+            'SELECT epoch_ms(max(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
+            [key.symbol, key.interval.value],
+        )
+        value = row[0][0]
+        return int(value) if isinstance(value, int) else None
+
+    def count(self, key: SeriesKey | None = None) -> int:
+        """Stored candles of one series, or of all."""
+        if key is None:
+            row = self._query("SELECT count(*) FROM klines")
+        else:
+            row = self._query(
+                'SELECT count(*) FROM klines WHERE symbol = ? AND "interval" = ?', [key.symbol, key.interval.value]
+            )
+        value = row[0][0]
+        return int(value) if isinstance(value, int) else 0
+
+    def series(self) -> list[SeriesSummary]:
+        """Every stored series with its count and time span."""
+        rows = self._query(
+            'SELECT symbol, "interval", count(*), epoch_ms(min(open_time)), epoch_ms(max(open_time)) '
+            'FROM klines GROUP BY ALL ORDER BY symbol, "interval"'
+        )
+        return [
+            SeriesSummary(SeriesKey(str(s), Interval(str(i))), int(n), int(a), int(b))  # type: ignore[call-overload]
+            for s, i, n, a, b in rows
+        ]
+
+    def load(
+        self, key: SeriesKey, *, last: int | None = None, since: int | None = None, until: int | None = None
+    ) -> pl.DataFrame:
+        """Candles of a series as Polars (ms times), oldest first: the `last` N, and/or a [since, until] range."""
+        where = 'symbol = ? AND "interval" = ?'
+        params: list[object] = [key.symbol, key.interval.value]
+        if since is not None:
+            where += " AND open_time >= make_timestamp(? * 1000)"
+            params.append(since)
+        if until is not None:
+            where += " AND open_time <= make_timestamp(? * 1000)"
+            params.append(until)
+        if last is None:
+            sql = f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time"
+        else:
+            sql = (
+                f"SELECT * FROM (SELECT {_SELECT_CANDLE} FROM klines WHERE {where} "
+                f"ORDER BY klines.open_time DESC LIMIT {int(last)}) ORDER BY open_time"
+            )
+        return self._frame(sql, params)
+
+    def candles(self, key: SeriesKey, *, since: int | None = None, until: int | None = None) -> list[Candle]:
+        """Candles of a series as domain objects, oldest first."""
+        return frame_candles(self.load(key, since=since, until=until))
+
+    def gaps(self, key: SeriesKey, *, since: int | None = None, until: int | None = None) -> list[Gap]:
+        """Runs of missing candles between stored ones, minus gaps the exchange itself is known to have."""
+        opens = self.load(key, since=since, until=until)["open_time"].to_list()
+        known = {
+            int(a): int(b)  # type: ignore[call-overload]
+            for a, b in self._query(
+                "SELECT epoch_ms(first_open), epoch_ms(last_open) FROM exchange_gaps "
+                'WHERE symbol = ? AND "interval" = ?',
+                [key.symbol, key.interval.value],
+            )
+        }
+        out: list[Gap] = []
+        step = key.interval.next_open
+        for prev, cur in itertools.pairwise(opens):
+            first = step(prev)
+            if first >= cur or first in known:
+                continue
+            if key.interval.is_calendar:
+                last, count = first, 1
+                while step(last) < cur:
+                    last, count = step(last), count + 1
+            else:
+                count = (cur - first) // key.interval.nominal_ms
+                last = first + (count - 1) * key.interval.nominal_ms
+            out.append(Gap(key, first, last, count))
+        return out
