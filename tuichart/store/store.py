@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Sequence
@@ -53,6 +54,7 @@ class Store:
     def __init__(self, conn: duckdb.DuckDBPyConnection, mode: StoreMode, path: Path | None, notice: str | None):
         self._conn = conn
         self._lock = threading.Lock()
+        self._last_open: dict[SeriesKey, int] = {}
         self.mode = mode
         self.path = path
         self.notice = notice
@@ -94,24 +96,35 @@ class Store:
         if frame.height == 0:
             return 0
         batch = frame.select(CANDLE_FIELDS).to_arrow()  # noqa: F841 - read by DuckDB's replacement scan
-        sql = (
-            "INSERT OR REPLACE INTO klines SELECT ?, ?, "
+        select = (
+            "SELECT ?, ?, "
             + _TS.format(c="open_time")
             + ", open, high, low, close, volume, "
             + _TS.format(c="close_time")
             + ", quote_volume, trades, taker_buy_volume, taker_buy_quote_volume FROM batch"
         )
+        params = [key.symbol, key.interval.value]
         with self._lock:
             cur = self._conn.cursor()
             try:
-                cur.execute("BEGIN")
-                cur.execute(sql, [key.symbol, key.interval.value])
-                cur.execute("COMMIT")
+                try:  # new rows (the usual case) skip the slower replace path
+                    cur.execute("BEGIN")
+                    cur.execute("INSERT INTO klines " + select, params)
+                    cur.execute("COMMIT")
+                except duckdb.ConstraintException:
+                    cur.execute("ROLLBACK")
+                    cur.execute("BEGIN")
+                    cur.execute("INSERT OR REPLACE INTO klines " + select, params)
+                    cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
             finally:
                 cur.close()
+            newest = int(frame["open_time"].max())  # type: ignore[arg-type]
+            if newest > self._last_open.get(key, -1):
+                self._last_open[key] = newest
         return frame.height
 
     def upsert_indicators(self, key: SeriesKey, frame: pl.DataFrame) -> int:
@@ -175,12 +188,17 @@ class Store:
 
     def last_open_time(self, key: SeriesKey) -> int | None:
         """Open time (ms) of the newest stored candle of a series."""
+        if key in self._last_open:
+            return self._last_open[key]
         row = self._query(
             'SELECT epoch_ms(max(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
             [key.symbol, key.interval.value],
         )
         value = row[0][0]
-        return int(value) if isinstance(value, int) else None
+        if not isinstance(value, int):
+            return None
+        self._last_open[key] = value
+        return value
 
     def count(self, key: SeriesKey | None = None) -> int:
         """Stored candles of one series, or of all."""
@@ -217,12 +235,24 @@ class Store:
             where += " AND open_time <= make_timestamp(? * 1000)"
             params.append(until)
         if last is None:
-            sql = f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time"
-        else:
-            sql = (
-                f"SELECT * FROM (SELECT {_SELECT_CANDLE} FROM klines WHERE {where} "
-                f"ORDER BY klines.open_time DESC LIMIT {int(last)}) ORDER BY open_time"
+            return self._frame(f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time", params)
+        newest = self.last_open_time(key) if until is None else until
+        if newest is not None and since is None:
+            # A window a bit wider than N candles lets DuckDB skip old row groups; gaps fall back to a full scan.
+            window = self._last_n(
+                where + " AND open_time >= make_timestamp(? * 1000)",
+                [*params, newest - int(last * 1.25 + 10) * key.interval.nominal_ms],
+                last,
             )
+            if window.height == last:
+                return window
+        return self._last_n(where, params, last)
+
+    def _last_n(self, where: str, params: list[object], n: int) -> pl.DataFrame:
+        sql = (
+            f"SELECT * FROM (SELECT {_SELECT_CANDLE} FROM klines WHERE {where} "
+            f"ORDER BY klines.open_time DESC LIMIT {int(n)}) ORDER BY open_time"
+        )
         return self._frame(sql, params)
 
     def candles(self, key: SeriesKey, *, since: int | None = None, until: int | None = None) -> list[Candle]:

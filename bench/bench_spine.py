@@ -1,0 +1,118 @@
+"""Spine benchmarks: kline frames decoded + applied per second, 1M-candle upsert, load of the last 1000."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tuichart.domain import Interval, SeriesKey  # noqa: E402
+from tuichart.market.protocol import FrameParser, kline_payload  # noqa: E402
+from tuichart.market.vision import read_kline_file  # noqa: E402
+from tuichart.series import Series  # noqa: E402
+from tuichart.store import Store  # noqa: E402
+
+SAMPLES = ROOT.parent / "shared" / "binance-samples" / "data_vision_klines"
+KEY = SeriesKey("BTCUSDT", Interval.M1)
+
+
+def frames(n: int) -> list[bytes]:
+    """Combined-stream kline frames from real candles: four forming updates then the close, repeated."""
+    candles = [c for z in sorted(SAMPLES.glob("*.zip")) for c in read_kline_file(z)]
+    out: list[bytes] = []
+    enc = msgspec.json.Encoder()
+    i = 0
+    while len(out) < n:
+        c = candles[i % len(candles)]
+        shift = (i // len(candles)) * 4320 * 60_000
+        shifted = replace(c, open_time=c.open_time + shift, close_time=c.close_time + shift)
+        for k in range(5):
+            payload = kline_payload(KEY, shifted, k == 4, shifted.close_time + k)
+            out.append(enc.encode({"stream": KEY.stream, "data": payload}))
+        i += 1
+    return out[:n]
+
+
+def bench_decode_apply(n: int = 200_000) -> float:
+    """Frames per second through FrameParser.parse and Series.apply."""
+    data = frames(n)
+    best = 0.0
+    for _ in range(3):
+        parser = FrameParser()
+        series = Series(KEY)
+        t0 = time.perf_counter()
+        for f in data:
+            for ev in parser.parse(f):
+                series.apply(ev)  # type: ignore[arg-type]
+        best = max(best, n / (time.perf_counter() - t0))
+        assert parser.malformed == 0 and len(series) == n // 5
+    return best
+
+
+def synthetic_frame(n: int) -> pl.DataFrame:
+    """n one-minute candles with plausible values."""
+    rng = np.random.default_rng(1)
+    close = 60_000 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
+    opens = np.arange(n, dtype=np.int64) * 60_000 + 1_577_836_800_000
+    return pl.DataFrame(
+        {
+            "open_time": opens,
+            "open": close,
+            "high": close * 1.001,
+            "low": close * 0.999,
+            "close": close,
+            "volume": rng.random(n),
+            "close_time": opens + 59_999,
+            "quote_volume": rng.random(n),
+            "trades": rng.integers(1, 900, n),
+            "taker_buy_volume": rng.random(n),
+            "taker_buy_quote_volume": rng.random(n),
+        }
+    )
+
+
+def bench_store(n: int = 1_000_000) -> tuple[float, float, float]:
+    """(seconds to upsert n new candles, seconds to upsert them again, median seconds to load the last 1000)."""
+    frame = synthetic_frame(n)
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp)) as store:
+        t0 = time.perf_counter()
+        store.upsert_frame(KEY, frame)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        store.upsert_frame(KEY, frame)
+        again = time.perf_counter() - t0
+        store.load(KEY, last=1000)
+        loads = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            got = store.load(KEY, last=1000)
+            loads.append(time.perf_counter() - t0)
+        assert got.height == 1000
+    return first, again, statistics.median(loads)
+
+
+def main() -> list[tuple[str, str, str, str]]:
+    """Rows of (metric, measured, goal, verdict)."""
+    fps = bench_decode_apply()
+    first, again, load = bench_store()
+    return [
+        ("kline frames decoded+applied", f"{fps / 1000:,.0f}k/s", ">= 200k/s", f"{fps / 200_000:.2f}x goal"),
+        ("1M-candle upsert (new rows)", f"{first:.2f} s", "<= 1 s", f"{1 / first:.2f}x goal"),
+        ("1M-candle upsert (replace all)", f"{again:.2f} s", "<= 1 s", f"{1 / again:.2f}x goal"),
+        ("load last 1000 (median of 50)", f"{load * 1000:.2f} ms", "<= 5 ms", f"{0.005 / load:.2f}x goal"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in main():
+        print(" | ".join(row))
