@@ -59,6 +59,38 @@ class Settings:
     """Symbols shown when none are given on the command line."""
     interval: str = "1m"
     """Interval shown when none is given."""
+    network: NetworkSettings = field(default_factory=lambda: NetworkSettings())
+    """Reconnect and retry timings (`[network]` table)."""
+
+
+@dataclass(slots=True)
+class NetworkSettings:
+    """Timings of the live feed, all in seconds; the defaults suit Binance."""
+
+    reconnect_initial: float = 1.0
+    """First reconnect delay; doubles on each failure (with jitter) up to `reconnect_cap`."""
+    reconnect_cap: float = 60.0
+    """Longest reconnect delay."""
+    silence_timeout: float = 60.0
+    """Reconnect when no message arrives on the connection for this long."""
+    close_grace: float = 5.0
+    """Fetch a candle over REST when its closing push has not come this long after its close."""
+    retry_scale: float = 1.0
+    """Multiplier on REST waits (Retry-After, 5xx backoff); below 1 only for testing."""
+
+    @classmethod
+    def from_table(cls, table: object) -> NetworkSettings:
+        """From the config file's `[network]` table; unknown keys or non-numbers are a one-line error."""
+        out = cls()
+        if not isinstance(table, dict):
+            return out
+        for name, value in table.items():
+            if name not in cls.__dataclass_fields__:
+                raise BadInput(f"unknown setting network.{name}; known: {', '.join(cls.__dataclass_fields__)}")
+            if not isinstance(value, int | float) or value <= 0:
+                raise BadInput(f"network.{name} must be a positive number of seconds")
+            setattr(out, name, float(value))
+        return out
 
 
 def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, Any] | None = None) -> Settings:
@@ -73,6 +105,7 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
         s.watchlist = [str(x).upper() for x in cfg["watchlist"]]
     if isinstance(cfg.get("interval"), str):
         s.interval = cfg["interval"]
+    s.network = NetworkSettings.from_table(cfg.get("network"))
     if data_dir is not None:
         s.data_dir = Path(data_dir).expanduser()
     if exchange is not None:

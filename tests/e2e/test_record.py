@@ -1,0 +1,107 @@
+"""`tuichart exchange --replay` + `tuichart record`: exactly the candles that closed, with and without faults."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import VISION_ZIPS
+from tests.e2e.harness import config_file, exchange_process, kinds_spec, parse_span, tuichart
+from tuichart.domain import MINUTE_MS
+from tuichart.exchange.faults import KINDS
+from tuichart.market.vision import read_kline_file
+from tuichart.store import STORE_FILE
+
+SPEED = 600  # a 1m candle lasts 100 ms
+WALL_MS_PER_CANDLE = MINUTE_MS / SPEED
+
+
+def source() -> dict[int, tuple[object, ...]]:
+    rows = {}
+    for z in VISION_ZIPS:
+        for c in read_kline_file(z):
+            rows[c.open_time] = (
+                c.open,
+                c.high,
+                c.low,
+                c.close,
+                c.volume,
+                c.close_time,
+                c.quote_volume,
+                c.trades,
+                c.taker_buy_volume,
+                c.taker_buy_quote_volume,
+            )
+    return rows
+
+
+def stored(data: Path) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(data / STORE_FILE), read_only=True)
+    rows = con.execute(
+        "SELECT epoch_ms(open_time), open, high, low, close, volume, epoch_ms(close_time), quote_volume, trades, "
+        "taker_buy_volume, taker_buy_quote_volume FROM klines WHERE symbol = 'BTCUSDT' AND interval = '1m' "
+        "ORDER BY open_time"
+    ).fetchall()
+    con.close()
+    return rows
+
+
+def check_run(data: Path, stderr: str, before: int, after: int) -> int:
+    """The store equals the source over the recorded span, which covers the run; returns the candle count."""
+    count, first, last = parse_span(stderr, "BTCUSDT 1m")
+    rows = stored(data)
+    src = source()
+    assert len(rows) == len({r[0] for r in rows})
+    assert [r[0] for r in rows] == list(range(first, last + MINUTE_MS, MINUTE_MS)), "not contiguous"
+    for r in rows:
+        assert r[1:] == src[r[0]], f"candle {r[0]} differs from the source"
+    assert first >= before - MINUTE_MS, "recorded a candle that closed before the run"
+    assert first <= before + 30 * MINUTE_MS, "missed the first candles of the run"  # start-up takes < 3 s wall
+    assert last + MINUTE_MS - 1 <= after, "recorded a candle that had not closed"
+    assert last >= after - 40 * MINUTE_MS, "missed the last candles of the run"
+    return count
+
+
+def test_record_stores_exactly_the_closed_candles(tmp_path: Path) -> None:
+    with exchange_process("--replay", *VISION_ZIPS, "--speed", SPEED) as ex:
+        before = ex.clock()
+        r = tuichart(
+            "record", "BTCUSDT", "-i", "1m", "--duration", "6", "--exchange", ex.url, "--data-dir", tmp_path / "data"
+        )
+        after = ex.clock()
+    assert r.returncode == 0, r.stderr
+    n = check_run(tmp_path / "data", r.stderr, before, after)
+    assert n >= 6000 / WALL_MS_PER_CANDLE * 0.8
+    assert "0 reconnect(s)" in r.stderr
+
+
+def test_record_through_every_fault_kind_twenty_times(tmp_path: Path) -> None:
+    spec = kinds_spec(KINDS, each=20, start=1.5, spacing=0.15) + ",retry_after=1"
+    cfg = config_file(
+        tmp_path, {"reconnect_initial": 0.02, "reconnect_cap": 0.2, "silence_timeout": 0.25, "retry_scale": 0.01}
+    )
+    with exchange_process("--replay", *VISION_ZIPS, "--speed", SPEED, "--faults", spec) as ex:
+        before = ex.clock()
+        r = tuichart(
+            "record",
+            "BTCUSDT",
+            "-i",
+            "1m",
+            "--duration",
+            "26",
+            "--exchange",
+            ex.url,
+            "--data-dir",
+            tmp_path / "data",
+            env={"TUICHART_CONFIG": str(cfg)},
+        )
+        after = ex.clock()
+        printed = ex.stop()
+    assert r.returncode == 0, r.stderr[-2000:]
+    counts = dict((k, int(n)) for k, n in re.findall(r"(\w+) (\d+)", printed.split("faults injected:")[1]))
+    assert set(counts) == set(KINDS) and min(counts.values()) >= 20, counts
+    check_run(tmp_path / "data", r.stderr, before, after)
+    reconnects = int(re.search(r"(\d+) reconnect\(s\)", r.stderr).group(1))  # type: ignore[union-attr]
+    assert reconnects >= 50

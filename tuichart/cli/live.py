@@ -1,0 +1,199 @@
+"""The commands that talk to an exchange: backfill, record, and the live watchlist view."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from rich.live import Live
+from rich.table import Table
+
+from tuichart.cli.progress import progress_bar, stderr
+from tuichart.config import Settings
+from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.market.presets import Endpoints, resolve_exchange
+from tuichart.market.rest import RestClient, RetryPolicy
+from tuichart.market.stream import KlineStream, StreamPolicy
+from tuichart.services.backfill import backfill as run_backfill
+from tuichart.services.feed import FeedPolicy, MarketFeed
+from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, record_events, span_summary
+from tuichart.store import Store, StoreWriter
+from tuichart.timeparse import format_time
+
+DEMO_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
+
+
+def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]:
+    """The stream, REST and feed policies from the `[network]` settings."""
+    n = settings.network
+    return (
+        StreamPolicy(
+            backoff_initial=n.reconnect_initial, backoff_cap=n.reconnect_cap, silence_timeout=n.silence_timeout
+        ),
+        RetryPolicy(scale=n.retry_scale),
+        FeedPolicy(grace=n.close_grace),
+    )
+
+
+def _say(text: str) -> None:
+    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
+
+
+@contextlib.asynccontextmanager
+async def exchange_endpoints(settings: Settings, demo: bool, symbols: Sequence[str]) -> AsyncIterator[Endpoints]:
+    """The endpoints to use; with `demo`, a synthetic built-in exchange served in this process."""
+    if not demo:
+        yield resolve_exchange(settings.exchange)
+        return
+    from tuichart.exchange import EmbeddedExchange, synthetic_market
+
+    market = synthetic_market(sorted({*DEMO_SYMBOLS, *symbols}), seed=7, speed=30.0)
+    async with EmbeddedExchange(market) as ex:
+        yield resolve_exchange(ex.url)
+
+
+def backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
+    """`tuichart backfill`: fill the store's missing closed candles in [since, until]."""
+    return asyncio.run(_backfill(settings, symbols, interval, since, until))
+
+
+async def _backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
+    endpoints = resolve_exchange(settings.exchange)
+    async with RestClient(endpoints, policy=policies(settings)[1]) as rest:
+        valid = await rest.validate_symbols(symbols)
+        now = await rest.server_time()
+        end = min(until, now) if until is not None else now
+        with Store.open(settings.data_dir, fallback=False) as store, progress_bar() as progress:
+            keys = [SeriesKey(s, interval) for s in valid]
+            report = await run_backfill(rest, store, keys, since, end, progress)
+    for key, n in report.written.items():
+        _say(f"{key}: {n} candles written")
+    for gap in report.exchange_gaps:
+        _say(f"{gap.key}: the exchange has no candles {format_time(gap.first_open)} .. {format_time(gap.last_open)}")
+    return 0
+
+
+def record(settings: Settings, symbols: list[str], interval: Interval, duration: float | None, *, demo: bool) -> int:
+    """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds."""
+    return asyncio.run(_record(settings, symbols, interval, duration, demo))
+
+
+async def _record(
+    settings: Settings, symbols: list[str], interval: Interval, duration: float | None, demo: bool
+) -> int:
+    stream_policy, retry_policy, feed_policy = policies(settings)
+    async with (
+        exchange_endpoints(settings, demo, symbols) as endpoints,
+        RestClient(endpoints, policy=retry_policy) as rest,
+    ):
+        valid = await rest.validate_symbols(symbols)
+        keys = [SeriesKey(s, interval) for s in valid]
+        start = await rest.server_time()
+        store = Store.open(settings.data_dir, fallback=False)
+        writer = StoreWriter(store, on_error=lambda exc: _say(f"store write failed: {exc}"))
+        tracker = ClosedTracker(store, start)
+        stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
+        feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
+        _say(
+            f"recording {', '.join(map(str, keys))} from {endpoints.name} into {settings.data_dir} "
+            + (f"for {duration:g} s" if duration else "until Ctrl-C")
+        )
+        stats = RecordStats()
+        try:
+            stats = await record_events(
+                feed.events(), writer, store, tracker, duration=duration, on_event=_report_status
+            )
+        finally:
+            await stream.close()
+            await _final_reconcile(rest, keys, tracker, writer, stats)
+            writer.close()
+            store.close()
+        for line in span_summary(stats, keys):
+            _say(line)
+        _say(f"{sum(stats.closed.values())} closed candles recorded, {stats.reconnects} reconnect(s)")
+    return 0
+
+
+async def _final_reconcile(
+    rest: RestClient, keys: Sequence[SeriesKey], tracker: ClosedTracker, writer: StoreWriter, stats: RecordStats
+) -> None:
+    """Fetch what closed between the last candle written and now, so stopping loses nothing."""
+    with contextlib.suppress(Exception):
+        now = await rest.server_time()
+        for key in keys:
+            start = key.interval.next_open(tracker(key))
+            async for page in rest.closed_klines(key, start, now_ms=now):
+                for c in page:
+                    writer.put(key, c)
+                    tracker.note(key, c.open_time)
+                    stats.note_closed(KlineEvent(key, c, True, now))
+
+
+def _report_status(ev: FeedEvent, stats: RecordStats) -> None:
+    if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
+        retry = f" in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
+        _say(f"feed {ev.state.value}{retry}: {ev.detail}")
+
+
+@dataclass(slots=True)
+class _Row:
+    last: float = float("nan")
+    change: float = 0.0
+    closed: int = 0
+
+
+def watch(settings: Settings, symbols: list[str], interval: Interval, *, demo: bool) -> int:
+    """`tuichart [SYMBOL ...]`: a live watchlist that records closed candles while it runs."""
+    return asyncio.run(_watch(settings, symbols, interval, demo))
+
+
+async def _watch(settings: Settings, symbols: list[str], interval: Interval, demo: bool) -> int:
+    stream_policy, retry_policy, feed_policy = policies(settings)
+    async with (
+        exchange_endpoints(settings, demo, symbols) as endpoints,
+        RestClient(endpoints, policy=retry_policy) as rest,
+    ):
+        valid = await rest.validate_symbols(symbols)
+        keys = [SeriesKey(s, interval) for s in valid]
+        start = await rest.server_time()
+        store = Store.open(settings.data_dir)
+        if store.notice:
+            _say(store.notice)
+        writer = StoreWriter(store)
+        tracker = ClosedTracker(store, start)
+        stream = KlineStream(endpoints.ws_base, keys, tickers=True, policy=stream_policy)
+        feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
+        rows = {k.symbol: _Row() for k in keys}
+        state = ["connecting"]
+        title = f"tuichart {'DEMO ' if demo else ''}- {endpoints.name} - {interval.value}"
+
+        def table() -> Table:
+            t = Table(title=title, caption=f"feed {state[0]}; store {store.mode.value}; Ctrl-C quits")
+            for col in ("symbol", "last", "24h %", "closed"):
+                t.add_column(col, justify="left" if col == "symbol" else "right")
+            for sym, r in rows.items():
+                colour = "green" if r.change >= 0 else "red"
+                t.add_row(sym, f"{r.last:.8g}", f"[{colour}]{r.change:+.2f}[/]", str(r.closed))
+            return t
+
+        with Live(table(), console=stderr, refresh_per_second=4) as live:
+
+            def on_event(ev: FeedEvent, stats: RecordStats) -> None:
+                if isinstance(ev, TickerEvent) and ev.symbol in rows:
+                    rows[ev.symbol].last, rows[ev.symbol].change = ev.last, ev.change_pct
+                elif isinstance(ev, KlineEvent) and ev.key.symbol in rows:
+                    rows[ev.key.symbol].last = ev.candle.close
+                    rows[ev.key.symbol].closed = stats.closed.get(ev.key, 0)
+                elif isinstance(ev, FeedStatus):
+                    state[0] = ev.state.value + (f" (retry in {ev.retry_in:.0f} s)" if ev.retry_in else "")
+                live.update(table())
+
+            try:
+                await record_events(feed.events(), writer, store, tracker, on_event=on_event)
+            finally:
+                await stream.close()
+                writer.close()
+                store.close()
+    return 0

@@ -1,0 +1,128 @@
+"""EmbeddedExchange: Binance's REST and websocket protocol on one loopback port, with scripted faults."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+from tuichart.exchange.faults import SOCKET_KINDS, FaultPlan, parse_faults
+from tuichart.exchange.market import Market
+from tuichart.exchange.rest_api import RestApi
+from tuichart.exchange.sources import replay_market, synthetic_market
+from tuichart.exchange.streams import StreamHub
+
+log = logging.getLogger(__name__)
+FAULT_HORIZON = 7 * 24 * 3600.0
+
+
+class EmbeddedExchange:
+    """A real HTTP + websocket server speaking Binance's market-data protocol."""
+
+    def __init__(
+        self, market: Market, *, faults: FaultPlan | None = None, weight_limit: int = 6000, ping_interval: float = 20.0
+    ) -> None:
+        self.market = market
+        self.faults = faults
+        self.fault_counts: Counter[str] = Counter()
+        self.rest = RestApi(market, weight_limit)
+        self.hub = StreamHub(market, ping_interval)
+        if faults is not None:
+            self.rest.retry_after = faults.retry_after
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._url = ""
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:8765 (websockets on the same port with ws://)."""
+        return self._url
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 picks a free port) and start the market pump and fault schedule."""
+        app = web.Application()
+        app.add_routes(self.rest.routes() + self.hub.routes())
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        bound = server.sockets[0].getsockname()  # type: ignore[attr-defined]
+        self._url = f"http://{host}:{bound[1]}"
+        self._tasks.append(asyncio.create_task(self.hub.pump()))
+        if self.faults is not None:
+            self._tasks.append(asyncio.create_task(self._run_faults(self.faults)))
+        return self._url
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        for conn in list(self.hub.connections):
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=1001, message=b"Server going away")
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def inject(self, kind: str, seconds: float = 1.0) -> None:
+        """Inject one fault now."""
+        self.fault_counts[kind] += 1
+        log.info("injecting fault %s", kind)
+        if kind in SOCKET_KINDS:
+            await self.hub.inject(kind, seconds)
+        else:
+            self.rest.pending.append(kind)
+
+    async def _run_faults(self, plan: FaultPlan) -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        for fault in plan.schedule(FAULT_HORIZON):
+            await asyncio.sleep(max(0.0, t0 + fault.at - loop.time()))
+            await self.inject(fault.kind, fault.seconds)
+
+    async def __aenter__(self) -> EmbeddedExchange:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+async def run_exchange(
+    host: str,
+    port: int,
+    replay: Sequence[Path],
+    synthetic: Sequence[str],
+    speed: float,
+    seed: int,
+    faults: str | None,
+    announce: Callable[[str], None],
+) -> None:
+    """`tuichart exchange`: serve until cancelled."""
+    plan = parse_faults(faults) if faults else None
+    market = replay_market(replay, speed=speed) if replay else synthetic_market(synthetic, seed=seed, speed=speed)
+    ex = EmbeddedExchange(market, faults=plan)
+    url = await ex.start(host, port)
+    announce(
+        f"tuichart exchange listening on {url} ({len(market.bars)} symbols, speed x{speed:g}); use --exchange {url}"
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await ex.stop()
+        if ex.fault_counts:
+            announce("faults injected: " + ", ".join(f"{k} {n}" for k, n in sorted(ex.fault_counts.items())))

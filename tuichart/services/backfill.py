@@ -1,0 +1,93 @@
+"""`tuichart backfill`: fetch the closed candles the store lacks in a time range, page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tuichart.domain import Gap, SeriesKey
+from tuichart.market.rest import RestClient
+from tuichart.services.progress import Progress, no_progress
+from tuichart.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillReport:
+    """Candles written per series, and the ranges the exchange itself has no candles for."""
+
+    written: dict[SeriesKey, int]
+    exchange_gaps: list[Gap]
+
+
+def candle_span(key: SeriesKey, since: int, until: int) -> tuple[int, int] | None:
+    """Open times of the first and last candles lying wholly inside [since, until]."""
+    first = key.interval.open_time(since)
+    if first < since:
+        first = key.interval.next_open(first)
+    last = key.interval.open_time(until)
+    if key.interval.close_time(last) > until:
+        last = key.interval.open_time(last - 1)
+    return (first, last) if first <= last else None
+
+
+def count_candles(key: SeriesKey, first: int, last: int) -> int:
+    """Candles from open time `first` to `last` inclusive."""
+    if not key.interval.is_calendar:
+        return (last - first) // key.interval.nominal_ms + 1
+    n, t = 1, first
+    while (t := key.interval.next_open(t)) <= last:
+        n += 1
+    return n
+
+
+def missing_ranges(store: Store, key: SeriesKey, first: int, last: int) -> list[Gap]:
+    """Runs of candles between open times `first` and `last` that the store lacks."""
+    stored = store.load(key, since=first, until=last)["open_time"].to_list()
+    if not stored:
+        return [Gap(key, first, last, count_candles(key, first, last))]
+    out: list[Gap] = []
+    if stored[0] > first:
+        end = key.interval.open_time(stored[0] - 1)
+        out.append(Gap(key, first, end, count_candles(key, first, end)))
+    out += store.gaps(key, since=first, until=last)
+    if stored[-1] < last:
+        start = key.interval.next_open(stored[-1])
+        out.append(Gap(key, start, last, count_candles(key, start, last)))
+    return out
+
+
+async def backfill(
+    rest: RestClient,
+    store: Store,
+    keys: Sequence[SeriesKey],
+    since: int,
+    until: int,
+    progress: Progress = no_progress,
+) -> BackfillReport:
+    """Fill every missing closed candle of `keys` in [since, until]; each page is its own transaction.
+
+    Ranges the exchange has no candles for (maintenance) are recorded in the store and not asked for again.
+    """
+    plans: dict[SeriesKey, list[Gap]] = {}
+    for key in keys:
+        span = candle_span(key, since, until)
+        plans[key] = missing_ranges(store, key, *span) if span else []
+    total = sum(g.count for gaps in plans.values() for g in gaps)
+    done = 0
+    written: dict[SeriesKey, int] = {}
+    exchange_gaps: list[Gap] = []
+    progress("downloading candles", 0, total)
+    for key, gaps in plans.items():
+        written[key] = 0
+        for gap in gaps:
+            async for page in rest.closed_klines(key, gap.first_open, key.interval.close_time(gap.last_open)):
+                written[key] += store.upsert(key, page)
+                done += len(page)
+                progress("downloading candles", min(done, total), total)
+            holes = missing_ranges(store, key, gap.first_open, gap.last_open)
+            for hole in holes:
+                store.record_exchange_gap(hole, until)
+                done += hole.count
+            exchange_gaps += holes
+            progress("downloading candles", min(done, total), total)
+    return BackfillReport(written, exchange_gaps)

@@ -1,0 +1,158 @@
+"""The market feed: live stream events plus REST backfill, so every closed candle arrives exactly once.
+
+After every connect and reconnect the closed candles since the last one known are fetched over REST. A candle
+is final on its `x:true` push, or, when none came within `grace` seconds of its close, when REST has it.
+Ranges the exchange itself has no candles for (maintenance) are reported once as a `Gap`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
+from tuichart.errors import TuichartError
+from tuichart.market.rest import RestClient
+from tuichart.market.stream import KlineStream
+
+log = logging.getLogger(__name__)
+FeedEvent = KlineEvent | TickerEvent | FeedStatus | Gap
+
+
+@dataclass(slots=True)
+class FeedPolicy:
+    """How long to wait for an `x:true` before asking REST, in seconds of exchange time."""
+
+    grace: float = 5.0
+
+
+class MarketFeed:
+    """Stream events with closed candles deduplicated and gaps filled from REST."""
+
+    def __init__(
+        self,
+        rest: RestClient,
+        stream: KlineStream,
+        *,
+        last_closed: Callable[[SeriesKey], int | None],
+        policy: FeedPolicy | None = None,
+    ) -> None:
+        self.rest = rest
+        self.stream = stream
+        self.policy = policy or FeedPolicy()
+        self._last_closed = last_closed
+        self._emitted: dict[SeriesKey, Candle] = {}
+        self._forming: dict[SeriesKey, int] = {}
+        self._reported: set[tuple[SeriesKey, int]] = set()
+        self._stale: set[SeriesKey] = set()
+        self.backfilled = 0
+
+    def _last(self, key: SeriesKey) -> int | None:
+        known = self._last_closed(key)
+        mine = self._emitted.get(key)
+        if mine is None:
+            return known
+        return mine.open_time if known is None else max(known, mine.open_time)
+
+    def _accept(self, key: SeriesKey, candle: Candle) -> bool:
+        """True when this closed candle is new (or revises the last one emitted)."""
+        prev = self._emitted.get(key)
+        if prev is not None and (candle.open_time < prev.open_time or candle == prev):
+            return False
+        known = self._last_closed(key)
+        if prev is None and known is not None and candle.open_time <= known:
+            return False
+        self._emitted[key] = candle
+        return True
+
+    async def _backfill(self, key: SeriesKey, now: int) -> AsyncIterator[FeedEvent]:
+        last = self._last(key)
+        if last is None:
+            return
+        start = key.interval.next_open(last)
+        if key.interval.close_time(start) >= now:
+            return
+        expected = start
+        try:
+            async for page in self.rest.closed_klines(key, start, now_ms=now):
+                for c in page:
+                    if c.open_time > expected:
+                        gap = self._gap(key, expected, c.open_time)
+                        if gap is not None:
+                            yield gap
+                    expected = key.interval.next_open(c.open_time)
+                    if self._accept(key, c):
+                        self.backfilled += 1
+                        yield KlineEvent(key, c, True, now)
+        except TuichartError as exc:
+            log.warning("backfill of %s failed: %s", key, exc)
+            self._stale.add(key)
+            yield FeedStatus(FeedState.LIVE, f"backfill of {key} failed: {exc}; will retry")
+            return
+        self._stale.discard(key)
+
+    def _gap(self, key: SeriesKey, first: int, next_present: int) -> Gap | None:
+        """A gap the exchange has (REST skipped it and returned a later candle), reported once."""
+        if (key, first) in self._reported:
+            return None
+        self._reported.add((key, first))
+        last = key.interval.open_time(next_present - 1)
+        count = 0
+        t = first
+        while t <= last:
+            count += 1
+            t = key.interval.next_open(t)
+        return Gap(key, first, last, count)
+
+    async def _backfill_all(self, now: int) -> AsyncIterator[FeedEvent]:
+        for key in self.stream.keys:
+            async for ev in self._backfill(key, now):
+                yield ev
+
+    async def _server_now(self, fallback: int) -> int:
+        try:
+            return await self.rest.server_time()
+        except TuichartError:
+            return fallback
+
+    async def events(self) -> AsyncIterator[FeedEvent]:
+        """Live events; after each (re)connect, then whenever a candle's close went unconfirmed, REST fills in."""
+        clock = 0
+        async for ev in self.stream.events():
+            if isinstance(ev, FeedStatus):
+                yield ev
+                if ev.state is FeedState.LIVE:
+                    clock = await self._server_now(clock or int(time.time() * 1000))
+                    async for item in self._backfill_all(clock):
+                        yield item
+                continue
+            clock = max(clock, ev.event_time)
+            if isinstance(ev, KlineEvent):
+                if ev.closed:
+                    if self._accept(ev.key, ev.candle):
+                        yield ev
+                    self._forming.pop(ev.key, None)
+                    continue
+                if ev.candle.open_time > (self._last(ev.key) or -1):
+                    self._forming[ev.key] = ev.candle.open_time
+                yield ev
+            else:
+                yield ev
+            async for item in self._finalize_overdue(clock):
+                yield item
+
+    async def _finalize_overdue(self, clock: int) -> AsyncIterator[FeedEvent]:
+        """REST for candles whose close passed `grace` ago with no `x:true`, and for failed backfills."""
+        grace_ms = int(self.policy.grace * 1000)
+        due = [
+            k
+            for k, open_time in self._forming.items()
+            if k.interval.close_time(open_time) + grace_ms < clock and (self._last(k) or -1) < open_time
+        ]
+        due += [k for k in self._stale if k not in due]
+        for key in due:
+            self._forming.pop(key, None)
+            async for item in self._backfill(key, clock):
+                yield item
