@@ -9,8 +9,8 @@ Spec (comma-separated):
 
 Kinds: `drop` and `close1006` (the TCP connection is aborted with no close frame: clients see 1006),
 `close1008` (close frame 1008 "Too many requests"), `shutdown` (a `serverShutdown` event, then a close),
-`silence` (no events are sent; pings go on, as on a stuck stream), `http5xx` (the next REST request gets 503 / -1001) and
-`http429` (the next REST request gets 429 / -1003 with Retry-After).
+`silence` (no events are sent; pings go on, as on a stuck stream), `http5xx` (the next REST request gets
+503 / -1001) and `http429` (the next REST request gets 429 / -1003 with Retry-After).
 """
 
 from __future__ import annotations
