@@ -89,17 +89,22 @@ def cmd_exchange(args: argparse.Namespace) -> int:
     for p in replay:
         if not p.exists():
             raise BadInput(f"{p}: no such file")
+    if args.speed <= 0:
+        raise BadInput("--speed must be above 0")
+    start = parse_time(args.start) if args.start else None
+    symbols = [normalize_symbol(s) for s in args.synthetic]
     try:
         asyncio.run(
             run_exchange(
                 args.host,
                 args.port,
                 replay,
-                [normalize_symbol(s) for s in args.synthetic],
+                symbols,
                 args.speed,
                 args.seed,
                 args.faults,
                 lambda line: print(line, flush=True),
+                start_ms=start,
             )
         )
     except OSError as exc:

@@ -64,10 +64,9 @@ async def _backfill(settings: Settings, symbols: list[str], interval: Interval, 
     async with RestClient(endpoints, policy=policies(settings)[1]) as rest:
         valid = await rest.validate_symbols(symbols)
         now = await rest.server_time()
-        end = min(until, now) if until is not None else now
         with Store.open(settings.data_dir, fallback=False) as store, progress_bar() as progress:
             keys = [SeriesKey(s, interval) for s in valid]
-            report = await run_backfill(rest, store, keys, since, end, progress)
+            report = await run_backfill(rest, store, keys, since, until, now, progress)
     for key, n in report.written.items():
         _say(f"{key}: {n} candles written")
     for gap in report.exchange_gaps:

@@ -58,6 +58,7 @@ def command_parser() -> argparse.ArgumentParser:
     ex.add_argument("--replay", nargs="+", default=[], metavar="FILE", help="data.binance.vision kline zips/CSVs")
     ex.add_argument("--synthetic", nargs="+", default=[], metavar="SYMBOL", help="symbols of a synthetic market")
     ex.add_argument("--speed", type=float, default=1.0, help="market clock speed factor (default 1)")
+    ex.add_argument("--start", metavar="DATE", help="where the replay clock starts (default: after 500 candles)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the synthetic market and random faults")
     ex.add_argument(
         "--faults", metavar="SPEC", help="faults to inject, e.g. 'drop@5,http5xx@10' or 'random:every=2,seed=1'"

@@ -111,10 +111,15 @@ async def run_exchange(
     seed: int,
     faults: str | None,
     announce: Callable[[str], None],
+    *,
+    start_ms: int | None = None,
 ) -> None:
     """`tuichart exchange`: serve until cancelled."""
     plan = parse_faults(faults) if faults else None
-    market = replay_market(replay, speed=speed) if replay else synthetic_market(synthetic, seed=seed, speed=speed)
+    if replay:
+        market = replay_market(replay, speed=speed, start_ms=start_ms)
+    else:
+        market = synthetic_market(synthetic, seed=seed, speed=speed, now_ms=start_ms)
     ex = EmbeddedExchange(market, faults=plan)
     url = await ex.start(host, port)
     announce(

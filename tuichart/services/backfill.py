@@ -19,13 +19,13 @@ class BackfillReport:
     exchange_gaps: list[Gap]
 
 
-def candle_span(key: SeriesKey, since: int, until: int) -> tuple[int, int] | None:
-    """Open times of the first and last candles lying wholly inside [since, until]."""
+def candle_span(key: SeriesKey, since: int, until: int | None, now: int) -> tuple[int, int] | None:
+    """Open times of the first and last candles opening in [since, until] and closed by `now`."""
     first = key.interval.open_time(since)
     if first < since:
         first = key.interval.next_open(first)
-    last = key.interval.open_time(until)
-    if key.interval.close_time(last) > until:
+    last = key.interval.open_time(now if until is None else min(until, now))
+    if key.interval.close_time(last) >= now:
         last = key.interval.open_time(last - 1)
     return (first, last) if first <= last else None
 
@@ -61,16 +61,17 @@ async def backfill(
     store: Store,
     keys: Sequence[SeriesKey],
     since: int,
-    until: int,
+    until: int | None,
+    now: int,
     progress: Progress = no_progress,
 ) -> BackfillReport:
-    """Fill every missing closed candle of `keys` in [since, until]; each page is its own transaction.
+    """Fill every missing closed candle of `keys` opening in [since, until]; each page is its own transaction.
 
     Ranges the exchange has no candles for (maintenance) are recorded in the store and not asked for again.
     """
     plans: dict[SeriesKey, list[Gap]] = {}
     for key in keys:
-        span = candle_span(key, since, until)
+        span = candle_span(key, since, until, now)
         plans[key] = missing_ranges(store, key, *span) if span else []
     total = sum(g.count for gaps in plans.values() for g in gaps)
     done = 0
@@ -86,7 +87,7 @@ async def backfill(
                 progress("downloading candles", min(done, total), total)
             holes = missing_ranges(store, key, gap.first_open, gap.last_open)
             for hole in holes:
-                store.record_exchange_gap(hole, until)
+                store.record_exchange_gap(hole, now)
                 done += hole.count
             exchange_gaps += holes
             progress("downloading candles", min(done, total), total)

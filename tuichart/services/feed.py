@@ -130,13 +130,21 @@ class MarketFeed:
                 continue
             clock = max(clock, ev.event_time)
             if isinstance(ev, KlineEvent):
+                key, open_time = ev.key, ev.candle.open_time
+                last = self._last(key)
                 if ev.closed:
-                    if self._accept(ev.key, ev.candle):
+                    if last is not None and open_time > key.interval.next_open(last):
+                        async for item in self._backfill(key, clock):  # closes were missed: fill in first
+                            yield item
+                    if self._accept(key, ev.candle):
                         yield ev
-                    self._forming.pop(ev.key, None)
+                    if self._forming.get(key, -1) <= open_time:
+                        self._forming.pop(key, None)
                     continue
-                if ev.candle.open_time > (self._last(ev.key) or -1):
-                    self._forming[ev.key] = ev.candle.open_time
+                # Keep the oldest forming candle not yet confirmed closed: that is the one the grace watches.
+                tracked = self._forming.get(key)
+                if open_time > (last if last is not None else -1) and (tracked is None or tracked <= (last or -1)):
+                    self._forming[key] = open_time
                 yield ev
             else:
                 yield ev

@@ -1,0 +1,147 @@
+"""The REST client against the embedded exchange (and a tiny 451 server): paging, errors, limits, retries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from tests.conftest import VISION_ZIPS
+from tuichart.domain import Interval, SeriesKey
+from tuichart.errors import BadInput, ExchangeError, RateLimited
+from tuichart.exchange import EmbeddedExchange, replay_market
+from tuichart.market.backoff import Backoff
+from tuichart.market.presets import resolve_exchange
+from tuichart.market.rest import RestClient, RetryPolicy
+from tuichart.market.vision import read_kline_file
+
+DAY1 = 1577836800000
+KEY = SeriesKey("BTCUSDT", Interval.M1)
+
+
+class Sleeps:
+    """Records every wait instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture()
+async def ex() -> AsyncIterator[EmbeddedExchange]:
+    market = replay_market(VISION_ZIPS, speed=1, start_ms=DAY1 + 2 * 1440 * 60_000 + 30_000)
+    async with EmbeddedExchange(market) as exchange:
+        yield exchange
+
+
+async def test_paging_a_whole_day_drops_the_forming_row(ex: EmbeddedExchange) -> None:
+    days = [c for z in VISION_ZIPS[:2] for c in read_kline_file(z)]
+    async with RestClient(ex.url) as rest:
+        pages = [p async for p in rest.closed_klines(KEY, DAY1)]
+        assert [len(p) for p in pages] == [1000, 1000, 880]
+        assert [c for p in pages for c in p] == days
+        forming = await rest.klines(KEY, limit=2)
+        assert forming[-1].close_time > await rest.server_time()
+        ranged = [c async for p in rest.closed_klines(KEY, DAY1 + 60_000, DAY1 + 600_000) for c in p]
+        assert ranged == days[1:11]
+
+
+async def test_symbols_are_validated_against_trading_ones(ex: EmbeddedExchange) -> None:
+    async with RestClient(ex.url) as rest:
+        assert await rest.validate_symbols(["BTCUSDT", "BTCUSDT"]) == ["BTCUSDT"]
+        with pytest.raises(BadInput, match=r"not trading symbol 'LUNCBTC'.*status is BREAK"):
+            await rest.validate_symbols(["LUNCBTC"])
+        with pytest.raises(BadInput, match=r"'NOPEUSDT'.*no such symbol"):
+            await rest.validate_symbols(["NOPEUSDT"])
+        info = await rest.exchange_info()
+        assert rest.weight_limit == info.weight_limit_1m == 6000
+        tickers = await rest.ticker_24hr(["BTCUSDT"])
+        assert tickers[0].symbol == "BTCUSDT" and tickers[0].high >= tickers[0].low
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (SeriesKey("NOPEUSDT", Interval.M1), "unknown symbol 'NOPEUSDT'"),
+        (SeriesKey("btcusdt", Interval.M1), "UPPERCASE"),
+    ],
+)
+async def test_binance_errors_become_one_line(ex: EmbeddedExchange, key: SeriesKey, message: str) -> None:
+    async with RestClient(ex.url) as rest:
+        with pytest.raises(BadInput, match=message):
+            await rest.klines(key)
+
+
+async def test_429_retry_after_and_5xx_are_waited_out(ex: EmbeddedExchange) -> None:
+    sleeps = Sleeps()
+    async with RestClient(ex.url, policy=RetryPolicy(sleep=sleeps)) as rest:
+        await ex.inject("http429")
+        await ex.inject("http5xx")
+        await ex.inject("http5xx")
+        assert await rest.server_time() > 0
+    assert sleeps.calls[0] == 1.0  # Retry-After honoured
+    assert len(sleeps.calls) == 3 and 0.25 <= sleeps.calls[1] <= 0.5 and 0.5 <= sleeps.calls[2] <= 1.0
+
+
+async def test_weight_limit_pauses_before_the_budget_runs_out() -> None:
+    market = replay_market(VISION_ZIPS[:1], speed=1)
+    sleeps = Sleeps()
+    async with (
+        EmbeddedExchange(market, weight_limit=40) as ex,
+        RestClient(ex.url, policy=RetryPolicy(sleep=sleeps)) as rest,
+    ):
+        await rest.exchange_info()  # weight 20 of 40
+        for _ in range(8):
+            await rest.klines(KEY, limit=1)  # weight 2 each: 36 of 40, the 90 % margin
+        assert sleeps.calls == []
+        await rest.klines(KEY, limit=1)
+        assert rest.weight_limit == 40 and rest.used_weight == 38  # as the exchange reports it
+    assert len(sleeps.calls) == 1 and 0 < sleeps.calls[0] <= 61  # paused instead of running into a 429
+
+
+async def test_persistent_failures_and_bans() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        status = int(request.query.get("status", "451"))
+        return web.json_response({"code": 0, "msg": "x"}, status=status, headers={"Retry-After": "7200"})
+
+    app = web.Application()
+    app.router.add_get("/api/v3/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with RestClient(f"http://127.0.0.1:{port}", policy=RetryPolicy(sleep=Sleeps())) as rest:
+            with pytest.raises(
+                ExchangeError,
+                match=r"not available from your location \(HTTP 451\); try --exchange "
+                "binance-us",
+            ):
+                await rest.get("time")
+            with pytest.raises(RateLimited, match="banned"):
+                await rest.get("time", {"status": 418})
+            with pytest.raises(ExchangeError, match="kept failing"):
+                await rest.get("time", {"status": 502})
+    finally:
+        await runner.cleanup()
+    async with RestClient("http://127.0.0.1:9") as rest:
+        with pytest.raises(ExchangeError, match=r"cannot reach 127\.0\.0\.1:9"):
+            await rest.server_time()
+
+
+def test_presets_and_backoff() -> None:
+    assert resolve_exchange("binance").ws_base == "wss://stream.binance.com:9443"
+    assert resolve_exchange("binance-vision").rest_base == "https://data-api.binance.vision"
+    e = resolve_exchange("http://127.0.0.1:8765")
+    assert (e.rest_base, e.ws_base) == ("http://127.0.0.1:8765", "ws://127.0.0.1:8765")
+    with pytest.raises(BadInput, match="unknown exchange 'kraken'"):
+        resolve_exchange("kraken")
+    b = Backoff(rand=lambda: 1.0)
+    assert [b.next_delay() for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    b.reset()
+    low = Backoff(rand=lambda: 0.0)
+    assert b.next_delay() == 1 and low.next_delay() == 0.5
