@@ -105,3 +105,28 @@ def test_record_through_every_fault_kind_twenty_times(tmp_path: Path) -> None:
     check_run(tmp_path / "data", r.stderr, before, after)
     reconnects = int(re.search(r"(\d+) reconnect\(s\)", r.stderr).group(1))  # type: ignore[union-attr]
     assert reconnects >= 50
+
+
+def test_ctrl_c_keeps_the_store_consistent(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    with exchange_process("--replay", *VISION_ZIPS, "--speed", SPEED) as ex:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuichart", "record", "BTCUSDT", "--exchange", ex.url, "--data-dir", str(data)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(4)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted; everything written so far is kept" in err and "Traceback" not in err
+    rows = stored(data)
+    src = source()
+    assert len(rows) >= 10
+    assert [r[0] for r in rows] == list(range(rows[0][0], rows[-1][0] + MINUTE_MS, MINUTE_MS))
+    assert all(r[1:] == src[r[0]] for r in rows)

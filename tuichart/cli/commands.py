@@ -159,5 +159,8 @@ def run_app(args: argparse.Namespace) -> int:
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval or settings.interval)
     symbols = [normalize_symbol(s) for s in (args.symbols or settings.watchlist)]
-    code: int = watch(settings, symbols, interval, demo=args.demo)
+    try:
+        code: int = watch(settings, symbols, interval, demo=args.demo)
+    except KeyboardInterrupt:  # Ctrl-C is how the live view is left
+        return 0
     return code

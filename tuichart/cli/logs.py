@@ -22,4 +22,5 @@ def setup_logging(level: str, directory: Path | None = None) -> Path | None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))  # one line per request is noise
     return directory / "tuichart.log"
