@@ -32,10 +32,7 @@ def spy(name, globals=None, locals=None, fromlist=(), level=0):
 builtins.__import__ = spy
 names = []
 for pkg in PACKAGES:
-    try:
-        mod = importlib.import_module(pkg)
-    except ModuleNotFoundError:
-        continue
+    mod = importlib.import_module(pkg)
     names.append(pkg)
     if hasattr(mod, "__path__"):
         names += [m.name for m in pkgutil.walk_packages(mod.__path__, pkg + ".")]
