@@ -11,6 +11,7 @@ from typing import Any
 import platformdirs
 
 from tuichart.errors import BadInput
+from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
 
 APP = "tuichart"
 DEFAULT_WATCHLIST: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
@@ -61,6 +62,8 @@ class Settings:
     """Interval shown when none is given."""
     network: NetworkSettings = field(default_factory=lambda: NetworkSettings())
     """Reconnect and retry timings (`[network]` table)."""
+    indicators: tuple[Study, ...] = DEFAULT_STUDIES
+    """What the app draws (`[indicators]` table); the store always keeps the defaults."""
 
 
 @dataclass(slots=True)
@@ -106,6 +109,10 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
     if isinstance(cfg.get("interval"), str):
         s.interval = cfg["interval"]
     s.network = NetworkSettings.from_table(cfg.get("network"))
+    try:
+        s.indicators = studies_from_config(cfg.get("indicators"))
+    except BadInput as exc:
+        raise BadInput(f"{config_path()}: {exc}") from None
     if data_dir is not None:
         s.data_dir = Path(data_dir).expanduser()
     if exchange is not None:

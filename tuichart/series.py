@@ -67,6 +67,11 @@ class Series:
             self._opens.insert(i, c.open_time)
         return Change.REVISED
 
+    def drop_older(self, keep: int) -> None:
+        """Forget all but the newest `keep` closed candles (long-running recorders stay bounded)."""
+        if len(self.closed) > keep:
+            del self.closed[:-keep], self._opens[:-keep]
+
     def extend_older(self, candles: Iterable[Candle]) -> int:
         """Prepend older closed candles (history paging back); returns how many were new."""
         older = [c for c in candles if not self._opens or c.open_time < self._opens[0]]

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import talib
 
 from tests.conftest import VISION_ZIPS
 from tests.e2e.harness import config_file, exchange_process, kinds_spec, parse_span, tuichart
@@ -61,7 +63,31 @@ def check_run(data: Path, stderr: str, before: int, after: int) -> int:
     assert first <= before + 30 * MINUTE_MS, "missed the first candles of the run"  # start-up takes < 3 s wall
     assert last + MINUTE_MS - 1 <= after, "recorded a candle that had not closed"
     assert last >= after - 40 * MINUTE_MS, "missed the last candles of the run"
+    check_indicators(data)
     return count
+
+
+def check_indicators(data: Path) -> None:
+    """Every recorded candle has its indicator row, equal to TA-Lib over the stored candles."""
+    con = duckdb.connect(str(data / STORE_FILE), read_only=True)
+    frame = con.sql("SELECT * FROM ohlc_data WHERE symbol = 'BTCUSDT' AND interval = '1m' ORDER BY timestamp").pl()
+    missing = con.execute("SELECT count(*) FROM klines k ANTI JOIN indicators i USING (symbol, interval, open_time)")
+    assert missing.fetchone() == (0,)
+    con.close()
+    close = frame["close"].to_numpy()
+    expected = {
+        "ema_12": talib.EMA(close, 12),
+        "rsi": talib.RSI(close, 14),
+        "macd_signal": talib.MACD(close, 12, 26, 9)[1],
+        "bb_lower": talib.BBANDS(close, 20, 2.0, 2.0, 0)[2],
+        "stoch_d": talib.STOCHF(frame["high"].to_numpy(), frame["low"].to_numpy(), close, 14, 3, 0)[1],
+    }
+    for name, want in expected.items():
+        got = frame[name].fill_null(float("nan")).to_numpy()
+        assert np.array_equal(np.isnan(got), np.isnan(want)), name
+        ok = ~np.isnan(want)
+        tol = 1e-9 if name in ("rsi", "stoch_d") else 1e-9 * close[ok]
+        assert np.all(np.abs(got[ok] - want[ok]) <= tol), name
 
 
 def test_record_stores_exactly_the_closed_candles(tmp_path: Path) -> None:
@@ -130,3 +156,4 @@ def test_ctrl_c_keeps_the_store_consistent(tmp_path: Path) -> None:
     assert len(rows) >= 10
     assert [r[0] for r in rows] == list(range(rows[0][0], rows[-1][0] + MINUTE_MS, MINUTE_MS))
     assert all(r[1:] == src[r[0]] for r in rows)
+    check_indicators(data)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import run_cli
 from tuichart.errors import BadInput
 from tuichart.indicators import DEFAULT_STUDIES, REGISTRY, make_study, studies_from_config
 
@@ -97,3 +99,30 @@ def test_every_registry_entry_has_tradingview_defaults() -> None:
         "willr": "%R 14",
         "sar": "SAR 0.02 0.02 0.2",
     }
+
+
+def test_a_bad_table_stops_any_command_with_the_file_named(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("[indicators]\nbb = { mult = 0 }\n")
+    r = run_cli("indicators", "rebuild", "--data-dir", tmp_path / "data", env={"TUICHART_CONFIG": str(cfg)})
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"tuichart: {cfg}: bb.mult must be between 0.001 and 50, not 0"
+
+
+def test_indicators_list_names_every_entry() -> None:
+    r = run_cli("indicators", "list")
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == list(REGISTRY)
+    assert lines[5].split() == [
+        "macd",
+        "MACD",
+        "fast=12,",
+        "slow=26,",
+        "signal=9",
+        "own",
+        "pane",
+        "macd,",
+        "macd_signal,",
+        "macd_histogram",
+    ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
-from tuichart.services.exporter import export_partitioned, export_series
+from tuichart.services.exporter import export_partitioned, export_series, indicator_columns
 from tuichart.services.importer import import_files, prepare_import
+from tuichart.services.indicator_rebuild import missing_indicator_rows, rebuild
 from tuichart.store import Store
 from tuichart.timeparse import format_time, parse_time
 
@@ -44,15 +46,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     until = parse_time(args.until) if args.until else None
     if args.partitioned is None and args.output is None:
         raise BadInput("say where to write: -o PATH (or --partitioned DIR)")
+    columns = indicator_columns(args.indicators) if args.indicators else ()
     with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
+        if columns and (missing := missing_indicator_rows(store, key, since, until)):
+            _say(
+                f"note: {missing} {key} candles have no stored indicators (empty cells); "
+                f"`tuichart indicators rebuild {key.symbol} -i {key.interval.value}` computes them"
+            )
         if args.partitioned is not None:
-            n = export_partitioned(store, key, Path(args.partitioned), since, until, indicators=args.indicators)
+            n = export_partitioned(store, key, Path(args.partitioned), since, until, indicators=columns)
             _say(f"exported {n} {key} candles to {args.partitioned} (hive-partitioned Parquet)")
             return 0
         if args.output == "-":
             if args.format != "csv":
                 raise BadInput("only csv can go to stdout; give -o PATH for parquet or json")
-            n = _export_stdout(store, key, since, until, args.indicators)
+            n = _export_stdout(store, key, since, until, columns)
         else:
             with progress_bar() as progress:
                 n = export_series(
@@ -62,14 +70,16 @@ def cmd_export(args: argparse.Namespace) -> int:
                     Path(args.output),
                     since,
                     until,
-                    indicators=args.indicators,
+                    indicators=columns,
                     progress=progress,
                 )
             _say(f"exported {n} {key} candles to {args.output}")
     return 0
 
 
-def _export_stdout(store: Store, key: SeriesKey, since: int | None, until: int | None, indicators: bool) -> int:
+def _export_stdout(
+    store: Store, key: SeriesKey, since: int | None, until: int | None, indicators: Sequence[str]
+) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,12 +148,50 @@ def cmd_record(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """`tuichart indicators rebuild|list`."""
+    if args.action == "list":
+        for line in registry_lines():
+            print(line)
+        return 0
+    settings = load_settings(args.data_dir, args.exchange)
+    interval = Interval.parse(args.interval) if args.interval else None
+    symbols = {normalize_symbol(s) for s in args.symbols}
+    with Store.open(settings.data_dir, fallback=False) as store:
+        keys = [
+            s.key
+            for s in store.series()
+            if (not symbols or s.key.symbol in symbols) and (interval is None or s.key.interval == interval)
+        ]
+        if not keys:
+            raise BadInput("the store holds no candles of those series; import, backfill or record first")
+        with progress_bar() as progress:
+            written = rebuild(store, dict.fromkeys(keys), progress)
+    for key, n in written.items():
+        _say(f"{key}: {n} indicator rows")
+    return 0
+
+
+def registry_lines() -> list[str]:
+    """One line per indicator: name, what it computes, parameters with defaults, output columns."""
+    from tuichart.indicators import REGISTRY, make_study
+
+    lines = [f"{'name':<6} {'label':<6} {'parameters (defaults)':<42} {'drawn':<14} columns"]
+    for kind, ind in REGISTRY.items():
+        study = make_study(kind)
+        params = ", ".join(f"{p.name}={v:g}" for p, v in zip(ind.params, study.values, strict=True)) or "-"
+        where = "on the candles" if ind.overlay else "own pane"
+        lines.append(f"{kind:<6} {ind.title:<6} {params:<42} {where:<14} {', '.join(study.columns)}")
+    return lines
+
+
 _COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "exchange": cmd_exchange,
     "backfill": cmd_backfill,
     "record": cmd_record,
+    "indicators": cmd_indicators,
 }
 
 

@@ -18,6 +18,7 @@ from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
 from tuichart.services.backfill import backfill as run_backfill
 from tuichart.services.feed import FeedPolicy, MarketFeed
+from tuichart.services.indicator_book import IndicatorBook, store_history
 from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, record_events, span_summary
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
@@ -93,6 +94,7 @@ async def _record(
         store = Store.open(settings.data_dir, fallback=False)
         writer = StoreWriter(store, on_error=lambda exc: _say(f"store write failed: {exc}"))
         tracker = ClosedTracker(store, start)
+        book = IndicatorBook(store_history(store))
         stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
         feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
         _say(
@@ -102,11 +104,11 @@ async def _record(
         stats = RecordStats()
         try:
             stats = await record_events(
-                feed.events(), writer, store, tracker, duration=duration, on_event=_report_status
+                feed.events(), writer, store, tracker, book=book, duration=duration, on_event=_report_status
             )
         finally:
             await stream.close()
-            await _final_reconcile(rest, keys, tracker, writer, stats)
+            await _final_reconcile(rest, keys, tracker, writer, book, stats)
             writer.close()
             store.close()
         for line in span_summary(stats, keys):
@@ -116,7 +118,12 @@ async def _record(
 
 
 async def _final_reconcile(
-    rest: RestClient, keys: Sequence[SeriesKey], tracker: ClosedTracker, writer: StoreWriter, stats: RecordStats
+    rest: RestClient,
+    keys: Sequence[SeriesKey],
+    tracker: ClosedTracker,
+    writer: StoreWriter,
+    book: IndicatorBook,
+    stats: RecordStats,
 ) -> None:
     """Fetch what closed between the last candle written and now, so stopping loses nothing."""
     with contextlib.suppress(Exception):
@@ -125,9 +132,11 @@ async def _final_reconcile(
             start = key.interval.next_open(tracker(key))
             async for page in rest.closed_klines(key, start, now_ms=now):
                 for c in page:
+                    event = KlineEvent(key, c, True, now)
                     writer.put(key, c)
+                    writer.put_indicators(key, book.on_closed(event))
                     tracker.note(key, c.open_time)
-                    stats.note_closed(KlineEvent(key, c, True, now))
+                    stats.note_closed(event)
 
 
 def _report_status(ev: FeedEvent, stats: RecordStats) -> None:
@@ -162,6 +171,7 @@ async def _watch(settings: Settings, symbols: list[str], interval: Interval, dem
             _say(store.notice)
         writer = StoreWriter(store)
         tracker = ClosedTracker(store, start)
+        book = IndicatorBook(store_history(store))
         stream = KlineStream(endpoints.ws_base, keys, tickers=True, policy=stream_policy)
         feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
         rows = {k.symbol: _Row() for k in keys}
@@ -190,7 +200,7 @@ async def _watch(settings: Settings, symbols: list[str], interval: Interval, dem
                 live.update(table())
 
             try:
-                await record_events(feed.events(), writer, store, tracker, on_event=on_event)
+                await record_events(feed.events(), writer, store, tracker, book=book, on_event=on_event)
             finally:
                 await stream.close()
                 writer.close()

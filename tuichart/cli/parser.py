@@ -6,7 +6,7 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "export")
+COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators")
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -104,6 +104,26 @@ def command_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write a hive-partitioned Parquet dataset (symbol=/interval=/year=) instead of one file",
     )
-    exp.add_argument("--indicators", action="store_true", help="add the stored indicator columns")
+    exp.add_argument(
+        "--indicators",
+        nargs="?",
+        const="all",
+        metavar="NAMES",
+        help="add stored indicator columns: all of them, or e.g. 'rsi,macd,bb' (CSV then gets a header row)",
+    )
     _common(exp)
+
+    ind = sub.add_parser("indicators", help="list the indicators, or recompute the stored ones")
+    ind_sub = ind.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rb = ind_sub.add_parser(
+        "rebuild",
+        help="recompute the stored indicator values from the stored candles",
+        description="Recompute the indicators table (the default studies) from klines, for every stored "
+        "series or the ones named.",
+    )
+    rb.add_argument("symbols", nargs="*", metavar="SYMBOL", help="default: every stored series")
+    rb.add_argument("-i", "--interval", help="only this interval")
+    _common(rb)
+    ls = ind_sub.add_parser("list", help="the indicators tuichart knows, with their parameters and defaults")
+    ls.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tuichart.domain import Gap, SeriesKey
 from tuichart.market.rest import RestClient
+from tuichart.services.indicator_rebuild import catch_up
 from tuichart.services.progress import Progress, no_progress
 from tuichart.store import Store
 
@@ -68,6 +69,7 @@ async def backfill(
     """Fill every missing closed candle of `keys` opening in [since, until]; each page is its own transaction.
 
     Ranges the exchange has no candles for (maintenance) are recorded in the store and not asked for again.
+    The stored indicators are then recomputed from the first new candle on.
     """
     plans: dict[SeriesKey, list[Gap]] = {}
     for key in keys:
@@ -91,4 +93,5 @@ async def backfill(
                 done += hole.count
             exchange_gaps += holes
             progress("downloading candles", min(done, total), total)
+    catch_up(store, {key: gaps[0].first_open for key, gaps in plans.items() if gaps}, progress)
     return BackfillReport(written, exchange_gaps)

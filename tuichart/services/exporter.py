@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
 from tuichart.domain import SeriesKey
 from tuichart.errors import BadInput
+from tuichart.indicators import DEFAULT_STUDIES
 from tuichart.market.vision import format_csv_row
 from tuichart.services.progress import Progress, no_progress
 from tuichart.store import Store, frame_candles
@@ -19,6 +21,21 @@ BINANCE_CSV_HEADER = (
     "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_volume,taker_buy_quote_volume,ignore"
 )
 _CHUNK = 100_000
+
+
+def indicator_columns(spec: str) -> tuple[str, ...]:
+    """Stored indicator columns named by `spec`: `all`, or comma-separated columns and indicators (`rsi,bb`)."""
+    if spec.strip().lower() == "all":
+        return INDICATOR_COLUMNS
+    chosen: list[str] = []
+    for word in (w.strip().lower() for w in spec.split(",") if w.strip()):
+        group = [c for s in DEFAULT_STUDIES if s.kind == word for c in s.columns]
+        if not group and word not in INDICATOR_COLUMNS:
+            raise BadInput(f"unknown indicator column {word!r}; stored: {', '.join(INDICATOR_COLUMNS)}")
+        chosen += [c for c in group or [word] if c not in chosen]
+    if not chosen:
+        raise BadInput("--indicators needs column names, or nothing for all of them")
+    return tuple(chosen)
 
 
 def _writable(path: Path) -> None:
@@ -34,23 +51,23 @@ def export_csv(
     since: int | None,
     until: int | None,
     *,
-    indicators: bool,
+    indicators: Sequence[str],
     progress: Progress = no_progress,
 ) -> int:
-    """Binance's 12-column CSV (no header, re-importable); with indicators, a header row and extra columns."""
+    """Binance's 12-column CSV (no header, re-importable); with indicator columns, a header row and those columns."""
     frame = store.load(key, since=since, until=until)
-    ind = _indicator_values(store, key, since, until) if indicators else {}
+    ind = _indicator_values(store, key, since, until, indicators) if indicators else {}
     total = frame.height
     with path.open("w", encoding="ascii", newline="\n") as fh:
         if indicators:
-            fh.write(BINANCE_CSV_HEADER + "," + ",".join(INDICATOR_COLUMNS) + "\n")
+            fh.write(BINANCE_CSV_HEADER + "," + ",".join(indicators) + "\n")
         for start in range(0, total, _CHUNK):
             lines = []
             for c in frame_candles(frame.slice(start, _CHUNK)):
                 line = format_csv_row(c)
                 if indicators:
                     values = ind.get(c.open_time, ())
-                    line += "," + ",".join(_fmt(v) for v in values) if values else "," * len(INDICATOR_COLUMNS)
+                    line += "," + ",".join(_fmt(v) for v in values) if values else "," * len(indicators)
                 lines.append(line)
             fh.write("\n".join(lines) + "\n")
             progress("exporting", min(start + _CHUNK, total), total)
@@ -62,10 +79,10 @@ def _fmt(v: float | None) -> str:
 
 
 def _indicator_values(
-    store: Store, key: SeriesKey, since: int | None, until: int | None
+    store: Store, key: SeriesKey, since: int | None, until: int | None, columns: Sequence[str]
 ) -> dict[int, tuple[float | None, ...]]:
-    sql, params = export_select(key, since, until, indicators=True)
-    rows = store.query(f"SELECT epoch_ms(open_time), {', '.join(INDICATOR_COLUMNS)} FROM ({sql})", params)
+    sql, params = export_select(key, since, until, indicators=columns)
+    rows = store.query(f"SELECT epoch_ms(open_time), {', '.join(columns)} FROM ({sql})", params)
     return {int(cast(int, r[0])): cast(tuple[float | None, ...], r[1:]) for r in rows}
 
 
@@ -77,7 +94,7 @@ def export_series(
     since: int | None = None,
     until: int | None = None,
     *,
-    indicators: bool = False,
+    indicators: Sequence[str] = (),
     progress: Progress = no_progress,
 ) -> int:
     """Write one series to `path` in `fmt`; returns the number of rows."""
@@ -103,7 +120,7 @@ def export_partitioned(
     since: int | None = None,
     until: int | None = None,
     *,
-    indicators: bool = False,
+    indicators: Sequence[str] = (),
 ) -> int:
     """A hive-partitioned Parquet dataset (symbol=/interval=/year=) under `directory`."""
     count = len(store.load(key, since=since, until=until))

@@ -10,6 +10,7 @@ from pathlib import Path
 from tuichart.domain import Candle, SeriesKey
 from tuichart.errors import BadInput
 from tuichart.market.vision import KlineFile, find_kline_files, read_kline_file, verify_checksum
+from tuichart.services.indicator_rebuild import catch_up
 from tuichart.services.progress import Progress, no_progress
 from tuichart.store import Store
 
@@ -55,11 +56,17 @@ def prepare_import(paths: Sequence[Path], progress: Progress = no_progress) -> t
 def import_files(
     store: Store, files: Sequence[KlineFile], verified: int = 0, progress: Progress = no_progress
 ) -> ImportReport:
-    """Upsert each prepared file in its own transaction (a bad row aborts before its file is written)."""
+    """Upsert each prepared file in its own transaction (a bad row aborts before its file is written).
+
+    Then the stored indicators of each touched series are recomputed from its first imported candle on.
+    """
     rows: dict[SeriesKey, int] = {}
+    first: dict[SeriesKey, int] = {}
     for n, kf in enumerate(files, 1):
         candles = read_kline_file(kf.path)
         check_rows(kf, candles)
         rows[kf.key] = rows.get(kf.key, 0) + store.upsert(kf.key, candles)
+        first[kf.key] = min(first.get(kf.key, candles[0].open_time), candles[0].open_time)
         progress("importing", n, len(files))
+    catch_up(store, first, progress)
     return ImportReport(len(files), rows, verified)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.domain import FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
+from tuichart.services.indicator_book import IndicatorBook
 from tuichart.store import Store, StoreWriter
 
 FeedEvent = KlineEvent | TickerEvent | FeedStatus | Gap
@@ -62,10 +63,14 @@ async def record_events(
     store: Store,
     tracker: ClosedTracker,
     *,
+    book: IndicatorBook | None = None,
     duration: float | None = None,
     on_event: Callable[[FeedEvent, RecordStats], None] | None = None,
 ) -> RecordStats:
-    """Consume feed events until `duration` seconds pass (or forever), writing closed candles through `writer`."""
+    """Consume feed events until `duration` seconds pass (or forever), writing closed candles through `writer`.
+
+    With a `book`, each closed candle's default indicator values are written too.
+    """
     stats = RecordStats()
     deadline = None if duration is None else time.monotonic() + duration
 
@@ -74,6 +79,8 @@ async def record_events(
             if isinstance(ev, KlineEvent):
                 if ev.closed:
                     writer.put(ev.key, ev.candle)
+                    if book is not None:
+                        writer.put_indicators(ev.key, book.on_closed(ev))
                     tracker.note(ev.key, ev.candle.open_time)
                     stats.note_closed(ev)
             elif isinstance(ev, FeedStatus):

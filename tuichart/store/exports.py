@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tuichart.domain import SeriesKey
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 
 def export_select(
-    key: SeriesKey, since: int | None, until: int | None, *, indicators: bool, year: bool = False
+    key: SeriesKey, since: int | None, until: int | None, *, indicators: Sequence[str] = (), year: bool = False
 ) -> tuple[str, list[object]]:
     """SQL and parameters selecting a series' rows with UTC timestamps, oldest first."""
     cols = (
@@ -16,7 +18,9 @@ def export_select(
     )
     join = ""
     if indicators:
-        cols += ", " + ", ".join(f"i.{c}" for c in INDICATOR_COLUMNS)
+        unknown = set(indicators) - set(INDICATOR_COLUMNS)
+        assert not unknown, f"not stored indicator columns: {unknown}"
+        cols += ", " + ", ".join(f"i.{c}" for c in indicators)
         join = (
             ' LEFT JOIN indicators i ON i.symbol = k.symbol AND i."interval" = k."interval"'
             " AND i.open_time = k.open_time"

@@ -166,6 +166,12 @@ class Store:
         """Rows of a read-only SQL query (for services that need more than the typed loads)."""
         return self._query(sql, params)
 
+    def query_frame(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
+        """A read-only SQL query as Polars."""
+        with self._lock:
+            frame: pl.DataFrame = self._conn.sql(sql, params=list(params)).pl()
+        return frame
+
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             return self._conn.execute(sql, list(params)).fetchall()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from tuichart.domain import Candle, SeriesKey
+from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -17,6 +20,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class _Flush:
     done: threading.Event
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    key: SeriesKey
+    rows: Sequence[tuple[int, tuple[float, ...]]]
+
+
+_Item = tuple[SeriesKey, Candle] | _Rows | _Flush | None
 
 
 class StoreWriter:
@@ -34,7 +46,7 @@ class StoreWriter:
         self._max_delay = max_delay
         self._on_error = on_error
         self._on_written = on_written
-        self._queue: queue.Queue[tuple[SeriesKey, Candle] | _Flush | None] = queue.Queue()
+        self._queue: queue.Queue[_Item] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self.written = 0
         self.failed = 0
@@ -43,6 +55,11 @@ class StoreWriter:
     def put(self, key: SeriesKey, candle: Candle) -> None:
         """Queue one closed candle."""
         self._queue.put((key, candle))
+
+    def put_indicators(self, key: SeriesKey, rows: Sequence[tuple[int, tuple[float, ...]]]) -> None:
+        """Queue indicator rows (open time ms, values in `INDICATOR_COLUMNS` order); written after the candles."""
+        if rows:
+            self._queue.put(_Rows(key, rows))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything queued so far is written; False on timeout."""
@@ -57,6 +74,7 @@ class StoreWriter:
 
     def _run(self) -> None:
         pending: dict[SeriesKey, dict[int, Candle]] = {}
+        indicators: dict[SeriesKey, dict[int, tuple[float, ...]]] = {}
         stop = False
         while not stop:
             item = self._queue.get()
@@ -66,6 +84,8 @@ class StoreWriter:
                     stop = True
                 elif isinstance(item, _Flush):
                     waiters.append(item.done)
+                elif isinstance(item, _Rows):
+                    indicators.setdefault(item.key, {}).update(item.rows)
                 else:
                     pending.setdefault(item[0], {})[item[1].open_time] = item[1]
                 try:
@@ -73,7 +93,8 @@ class StoreWriter:
                 except queue.Empty:
                     break
             self._write(pending)
-            pending = {}
+            self._write_indicators(indicators)
+            pending, indicators = {}, {}
             for w in waiters:
                 w.set()
 
@@ -88,5 +109,18 @@ class StoreWriter:
             except Exception as exc:  # a failed batch is reported, the thread keeps serving
                 self.failed += len(candles)
                 log.exception("store write failed for %s", key)
+                if self._on_error is not None:
+                    self._on_error(exc)
+
+    def _write_indicators(self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]) -> None:
+        for key, by_open in pending.items():
+            opens = sorted(by_open)
+            frame = pl.DataFrame(
+                [by_open[t] for t in opens], schema=list(INDICATOR_COLUMNS), orient="row"
+            ).insert_column(0, pl.Series("open_time", opens, dtype=pl.Int64))
+            try:
+                self._store.upsert_indicators(key, frame)
+            except Exception as exc:  # reported like a failed candle batch; the candles themselves are kept
+                log.exception("indicator write failed for %s", key)
                 if self._on_error is not None:
                     self._on_error(exc)
