@@ -81,20 +81,21 @@ def test_peek_never_changes_state(seed: int, peeks: list[float]) -> None:
 @given(length=st.integers(2, 60), mult=st.floats(0.5, 4.0), k=st.integers(2, 30))
 def test_changing_a_parameter_and_back_gives_the_original(length: int, mult: float, k: int) -> None:
     candles = generated(6e4, n=400, seed=length)
-    original = LiveIndicators(DEFAULT_STUDIES)
-    base = original.reset(candles[:300])
-    first = [original.update(c) for c in candles[300:]]
+    live = LiveIndicators(DEFAULT_STUDIES)
+    base = live.reset(candles[:300])
+    first = [live.update(c) for c in candles[300:350]]
     changed: list[Study] = [
         s.with_params(length=length, mult=mult) if s.kind == "bb" else s.with_params(k=k) if s.kind == "stoch" else s
         for s in DEFAULT_STUDIES
     ]
-    other = LiveIndicators(changed)
-    other.reset(candles[:300])
-    [other.update(c) for c in candles[300:]]
-    back = LiveIndicators([s for s in DEFAULT_STUDIES])
-    again = back.reset(candles[:300])
+    other = live.reconfigure(changed, candles[:350])
+    assert np.array_equal(
+        other["bb_middle"], compute(arrays_from_candles(candles[:350]), changed)["bb_middle"], equal_nan=True
+    )
+    [live.update(c) for c in candles[350:]]
+    again = live.reconfigure(DEFAULT_STUDIES, candles[:300])
     assert all(np.array_equal(base[c], again[c], equal_nan=True) for c in base)
-    assert [back.update(c) for c in candles[300:]] == first
+    assert [live.update(c) for c in candles[300:350]] == first
 
 
 def test_warming_up_from_nothing_opens_each_handle_at_its_lookback() -> None:

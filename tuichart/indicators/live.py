@@ -54,6 +54,14 @@ class LiveIndicators:
     """Per symbol+interval indicator state: O(1) per tick once warmed up, batch-identical values."""
 
     def __init__(self, studies: Sequence[Study] = DEFAULT_STUDIES) -> None:
+        self._configure(studies)
+
+    def reconfigure(self, studies: Sequence[Study], closed: Sequence[Candle]) -> dict[str, np.ndarray]:
+        """Switch to other studies (a changed parameter): recomputed from this history, no old state kept."""
+        self._configure(studies)
+        return self.reset(closed)
+
+    def _configure(self, studies: Sequence[Study]) -> None:
         self.studies = tuple(studies)
         self.columns: tuple[str, ...] = tuple(c for s in self.studies for c in s.columns)
         signatures = list(dict.fromkeys(s.indicator.inputs for s in self.studies))
