@@ -11,6 +11,7 @@ from typing import Any
 import platformdirs
 
 from tuichart.errors import BadInput
+from tuichart.indicators.registry import REGISTRY
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
 
 APP = "tuichart"
@@ -64,6 +65,10 @@ class Settings:
     """Reconnect and retry timings (`[network]` table)."""
     indicators: tuple[Study, ...] = DEFAULT_STUDIES
     """What the app draws (`[indicators]` table); the store always keeps the defaults."""
+    hidden_panes: frozenset[str] = frozenset()
+    """Panes and overlays hidden: `volume` or an indicator name (rsi, macd, stoch, ema, bb, …)."""
+    watchlist_rsi: bool = False
+    """Show an RSI column in the watchlist."""
 
 
 @dataclass(slots=True)
@@ -109,6 +114,16 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
     if isinstance(cfg.get("interval"), str):
         s.interval = cfg["interval"]
     s.network = NetworkSettings.from_table(cfg.get("network"))
+    if isinstance(cfg.get("hidden_panes"), list):
+        known = {"volume", *REGISTRY}
+        unknown = sorted({str(p) for p in cfg["hidden_panes"]} - known)
+        if unknown:
+            raise BadInput(
+                f"{config_path()}: unknown pane {unknown[0]!r} in hidden_panes; panes: volume, {', '.join(REGISTRY)}"
+            )
+        s.hidden_panes = frozenset(str(p) for p in cfg["hidden_panes"])
+    if isinstance(cfg.get("watchlist_rsi"), bool):
+        s.watchlist_rsi = cfg["watchlist_rsi"]
     try:
         s.indicators = studies_from_config(cfg.get("indicators"))
     except BadInput as exc:
@@ -118,3 +133,34 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
     if exchange is not None:
         s.exchange = exchange
     return s
+
+
+def save_choices(
+    path: Path | None = None,
+    *,
+    watchlist: list[str] | None = None,
+    interval: str | None = None,
+    hidden_panes: frozenset[str] | None = None,
+) -> Path:
+    """Write the user's choices into the config file, keeping everything else in it (comments included)."""
+    import tomlkit
+
+    path = path or config_path()
+    try:
+        doc = tomlkit.parse(path.read_text()) if path.exists() else tomlkit.document()
+    except Exception as exc:  # a file we cannot parse is left alone rather than overwritten
+        raise BadInput(f"{path}: not valid TOML, choices not saved ({exc})") from None
+    if watchlist is not None:
+        doc["watchlist"] = list(watchlist)
+    if interval is not None:
+        doc["interval"] = interval
+    if hidden_panes is not None:
+        doc["hidden_panes"] = sorted(hidden_panes)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomlkit.dumps(doc))
+        tmp.replace(path)
+    except OSError as exc:
+        raise BadInput(f"cannot save choices to {path}: {exc.strerror}") from None
+    return path

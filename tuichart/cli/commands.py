@@ -201,14 +201,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """`tuichart [SYMBOL ...]`: the live view (recording while it runs)."""
-    from tuichart.cli.live import watch
+    """`tuichart [SYMBOL ...]`: the terminal app (recording closed candles while it runs)."""
+    from tuichart.cli.app_command import run_terminal_app
 
-    settings = load_settings(args.data_dir, args.exchange)
-    interval = Interval.parse(args.interval or settings.interval)
-    symbols = [normalize_symbol(s) for s in (args.symbols or settings.watchlist)]
-    try:
-        code: int = watch(settings, symbols, interval, demo=args.demo)
-    except KeyboardInterrupt:  # Ctrl-C is how the live view is left
-        return 0
-    return code
+    return run_terminal_app(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.live import Live
@@ -13,17 +13,16 @@ from rich.table import Table
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import Settings
 from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
-from tuichart.market.presets import Endpoints, resolve_exchange
+from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
 from tuichart.services.backfill import backfill as run_backfill
+from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.feed import FeedPolicy, MarketFeed
 from tuichart.services.indicator_book import IndicatorBook, store_history
 from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, record_events, span_summary
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
-
-DEMO_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
 
 
 def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]:
@@ -40,19 +39,6 @@ def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]
 
 def _say(text: str) -> None:
     stderr.print(text, markup=False, soft_wrap=True, highlight=False)
-
-
-@contextlib.asynccontextmanager
-async def exchange_endpoints(settings: Settings, demo: bool, symbols: Sequence[str]) -> AsyncIterator[Endpoints]:
-    """The endpoints to use; with `demo`, a synthetic built-in exchange served in this process."""
-    if not demo:
-        yield resolve_exchange(settings.exchange)
-        return
-    from tuichart.exchange import EmbeddedExchange, synthetic_market
-
-    market = synthetic_market(sorted({*DEMO_SYMBOLS, *symbols}), seed=7, speed=30.0)
-    async with EmbeddedExchange(market) as ex:
-        yield resolve_exchange(ex.url)
 
 
 def backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
@@ -85,7 +71,7 @@ async def _record(
 ) -> int:
     stream_policy, retry_policy, feed_policy = policies(settings)
     async with (
-        exchange_endpoints(settings, demo, symbols) as endpoints,
+        exchange_endpoints(settings.exchange, DemoMarket() if demo else None, symbols) as endpoints,
         RestClient(endpoints, policy=retry_policy) as rest,
     ):
         valid = await rest.validate_symbols(symbols)
@@ -160,7 +146,7 @@ def watch(settings: Settings, symbols: list[str], interval: Interval, *, demo: b
 async def _watch(settings: Settings, symbols: list[str], interval: Interval, demo: bool) -> int:
     stream_policy, retry_policy, feed_policy = policies(settings)
     async with (
-        exchange_endpoints(settings, demo, symbols) as endpoints,
+        exchange_endpoints(settings.exchange, DemoMarket() if demo else None, symbols) as endpoints,
         RestClient(endpoints, policy=retry_policy) as rest,
     ):
         valid = await rest.validate_symbols(symbols)

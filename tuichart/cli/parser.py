@@ -37,6 +37,8 @@ def app_parser() -> argparse.ArgumentParser:
     p.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to watch (default: the config's watchlist)")
     p.add_argument("-i", "--interval", help="candle interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M")
     p.add_argument("--demo", action="store_true", help="run against the built-in exchange with a synthetic market")
+    p.add_argument("--fps", type=float, default=4.0, help="chart redraws per second at most (default 4, kind to SSH)")
+    p.add_argument("--no-color", action="store_true", help="no colours (also honours NO_COLOR)")
     p.add_argument("--version", action="version", version=f"tuichart {__version__}")
     _common(p)
     return p

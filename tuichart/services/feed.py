@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
@@ -48,6 +48,20 @@ class MarketFeed:
         self._reported: set[tuple[SeriesKey, int]] = set()
         self._stale: set[SeriesKey] = set()
         self.backfilled = 0
+
+    async def watch(self, keys: Iterable[SeriesKey]) -> None:
+        """Stream more series; each is backfilled from its last known closed candle with the next event."""
+        keys = list(keys)
+        await self.stream.add(keys)
+        self._stale.update(keys)
+
+    async def unwatch(self, keys: Iterable[SeriesKey]) -> None:
+        """Stop streaming series."""
+        keys = list(keys)
+        await self.stream.remove(keys)
+        for key in keys:
+            self._stale.discard(key)
+            self._forming.pop(key, None)
 
     def _last(self, key: SeriesKey) -> int | None:
         known = self._last_closed(key)

@@ -1,0 +1,564 @@
+"""The tuichart Textual app: a feed worker posts events, one handler owns market state, panes redraw throttled."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tuichart.app.layout import PANE_HEIGHTS, plan_layout
+from tuichart.app.messages import ExchangeReady, FeedArrived, HistoryLoaded, QuotesLoaded, SessionStarted, TickersLoaded
+from tuichart.app.options import AppOptions
+from tuichart.config import save_choices
+from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.errors import TuichartError
+from tuichart.indicators import MIN_WARMUP
+from tuichart.market.backoff import Backoff
+from tuichart.market.presets import Endpoints
+from tuichart.services.chart_data import ChartData
+from tuichart.services.endpoints import exchange_endpoints
+from tuichart.services.history import load_history
+from tuichart.services.live_session import LiveSession
+from tuichart.services.persist import Persister
+from tuichart.store import Store
+from tuichart.ui.chart_view import build_view, time_labels, with_time_axis
+from tuichart.ui.legend import Legend, LegendData
+from tuichart.ui.panes import ChartPane
+from tuichart.ui.screens import AddSymbolScreen, HelpScreen, PanesScreen
+from tuichart.ui.status import StatusBar, StatusData
+from tuichart.ui.viewport import Viewport
+from tuichart.ui.watchlist import Quote, Watchlist
+
+log = logging.getLogger(__name__)
+
+DIGIT_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M")
+CACHED_CHARTS = 8
+Y_AXIS = 12  # columns plotext uses for y tick labels, roughly
+
+
+class TuichartApp(App[int]):
+    """Watchlist on the left, the selected chart on the right, status at the bottom."""
+
+    CSS_PATH = "tuichart.tcss"
+    TITLE = "tuichart"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("left_square_bracket", "interval(-1)", "Interval-", show=False),
+        Binding("right_square_bracket", "interval(1)", "Interval+"),
+        *(Binding(str(n), f"digit_interval({n})", f"{iv}", show=False) for n, iv in enumerate(DIGIT_INTERVALS, 1)),
+        Binding("h,left", "cursor(-1)", "Cursor", show=False),
+        Binding("l,right", "cursor(1)", "Cursor", show=False),
+        Binding("H", "cursor(-10)", "Cursor -10", show=False),
+        Binding("L", "cursor(10)", "Cursor +10", show=False),
+        Binding("home", "cursor_home", "Oldest", show=False),
+        Binding("end", "cursor_end", "Live", show=False),
+        Binding("plus,equals_sign", "zoom(0.8)", "Zoom in", show=False),
+        Binding("minus", "zoom(1.25)", "Zoom out", show=False),
+        Binding("less_than_sign", "pan(1)", "Pan back", show=False),
+        Binding("greater_than_sign", "pan(-1)", "Pan fwd", show=False),
+        Binding("i", "panes", "Panes"),
+        Binding("t", "heikin_ashi", "HA"),
+        Binding("a", "add_symbol", "Add"),
+        Binding("d", "remove_symbol", "Remove"),
+        Binding("s", "screenshot_svg", "Shot"),
+        Binding("o", "popout", "Popout"),
+    ]
+
+    def __init__(self, options: AppOptions, store: Store, *, endpoints: Endpoints | None = None) -> None:
+        super().__init__()
+        self.options = options
+        self.store = store
+        self.endpoints = endpoints
+        self.watchlist = list(options.symbols)
+        self.interval = options.interval
+        self.selected = self.watchlist[0] if self.watchlist else ""
+        self.hidden = options.hidden_panes
+        self.heikin = False
+        self.viewport = Viewport()
+        self.charts: OrderedDict[SeriesKey, ChartData] = OrderedDict()
+        self.pending: dict[SeriesKey, list[KlineEvent]] = {}
+        self.quotes: dict[str, Quote] = {s: Quote() for s in self.watchlist}
+        self.session: LiveSession | None = None
+        self.trading: list[str] = []
+        self.status = StatusData(exchange=options.exchange_label, demo=options.demo is not None, store=store.mode.value)
+        self.stored: dict[SeriesKey, int] = {}
+        self.persister = Persister(store, on_error=lambda exc: self.call_from_thread(self._store_failed, exc))
+        self._last_message = 0.0
+        self._dirty = True
+        self._quotes_dirty: set[str] = set()
+        self._view_version = 0
+        self._loading_older = False
+        self._hidden_by_size: list[str] = []
+        if store.notice:
+            self.call_later(self.notify, store.notice, severity="warning", timeout=10)
+
+    # ---- layout --------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Watchlist | legend + panes; status bar and key footer below."""
+        with Horizontal(id="main"):
+            yield Watchlist(id="watchlist", show_rsi=self.options.watchlist_rsi)
+            with Vertical(id="chart"):
+                yield Legend(id="legend")
+                yield ChartPane(id="pane-candles")
+                yield ChartPane(id="pane-volume", classes="sub")
+                for study in self.options.studies:
+                    if not study.indicator.overlay:
+                        yield ChartPane(id=f"pane-{study.kind}", classes="sub")
+                yield Static("", id="too-small")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start the feed, load the first chart, and start the frame clock."""
+        self.query_one(Watchlist).set_symbols(self.watchlist, self.selected)
+        self.query_one("#too-small").display = False
+        self._apply_layout()
+        self.load_quotes()
+        if self.selected:
+            self.request_history(SeriesKey(self.selected, self.interval))
+        self.run_feed()
+        self.set_interval(1 / self.options.fps, self._frame)
+
+    def on_resize(self) -> None:
+        """Collapse or restore panes for the new size."""
+        self._apply_layout()
+        self._dirty = True
+
+    def _apply_layout(self) -> None:
+        wanted = ["volume", *(s.kind for s in self.options.studies if not s.indicator.overlay)]
+        shown = [p for p in wanted if p not in self.hidden]
+        plan = plan_layout(self.size.width, self.size.height, shown)
+        self._hidden_by_size = plan.collapsed
+        self.query_one("#watchlist").display = plan.watchlist
+        chart_ok = plan.fits
+        self.query_one("#too-small", Static).display = not chart_ok
+        if not chart_ok:
+            self.query_one("#too-small", Static).update(plan.message)
+        self.query_one("#legend").display = chart_ok
+        self.query_one("#pane-candles").display = chart_ok
+        for pane in self.query(".sub").results(ChartPane):
+            name = (pane.id or "").removeprefix("pane-")
+            pane.display = chart_ok and name in plan.panes
+            if pane.display:
+                pane.styles.height = PANE_HEIGHTS.get(name, 6)
+
+    # ---- workers --------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def run_feed(self) -> None:
+        """Connect (or start the demo exchange), then post every feed event; retries while offline."""
+        net = self.options.network
+        backoff = Backoff(initial=net.reconnect_initial, cap=net.reconnect_cap)
+        async with exchange_endpoints(self.options.exchange, self.options.demo, self.watchlist) as endpoints:
+            if self.endpoints is None or self.options.demo is not None:
+                self.endpoints = endpoints
+            self.post_message(ExchangeReady(self.endpoints))
+            while True:
+                session = LiveSession(self.endpoints, self.store, self.persister, net)
+                try:
+                    unknown = await session.start(self.watchlist, self.interval)
+                except TuichartError as exc:
+                    await session.close()
+                    delay = backoff.next_delay()
+                    self.post_message(FeedArrived(FeedStatus(FeedState.OFFLINE, str(exc), retry_in=delay)))
+                    await asyncio.sleep(delay)
+                    continue
+                backoff.reset()
+                self.post_message(SessionStarted(session, unknown))
+                try:
+                    tickers = await session.tickers([k.symbol for k in session.keys])
+                    self.post_message(TickersLoaded(tickers))
+                except TuichartError as exc:
+                    log.warning("tickers: %s", exc)
+                try:
+                    async for event in session.events():
+                        self.post_message(FeedArrived(event))
+                finally:
+                    await session.close()
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def request_history(self, key: SeriesKey, before: int | None = None) -> None:
+        """Load a series' closed candles (newest request wins); paging back when `before` is given."""
+        need = MIN_WARMUP + 1000
+        history = load_history(self.store, key, need, endpoints=self.endpoints, before=before)
+        self.post_message(HistoryLoaded(history, self.store.count(key)))
+
+    @work(thread=True, group="quotes", exit_on_error=False)
+    def load_quotes(self) -> None:
+        """Last stored closes for the watchlist, shown until live quotes arrive."""
+        last: dict[str, float] = {}
+        for sym in self.watchlist:
+            frame = self.store.load(SeriesKey(sym, self.interval), last=1)
+            if frame.height:
+                last[sym] = float(frame["close"][0])
+        self.post_message(QuotesLoaded(last))
+
+    # ---- the one handler that owns market state ---------------------------------------------------------
+
+    @on(FeedArrived)
+    def _on_feed(self, message: FeedArrived) -> None:
+        ev = message.event
+        self._last_message = asyncio.get_running_loop().time()
+        if isinstance(ev, KlineEvent):
+            chart = self.charts.get(ev.key)
+            if chart is not None:
+                chart.apply(ev)
+                if ev.key.symbol == self.selected:
+                    self._dirty = True
+            elif ev.key == self.current_key:
+                self.pending.setdefault(ev.key, []).append(ev)
+            if ev.closed and ev.key in self.stored:
+                self.stored[ev.key] += 1
+            quote = self.quotes.get(ev.key.symbol)
+            if quote is not None:
+                quote.last = ev.candle.close
+                self._quotes_dirty.add(ev.key.symbol)
+        elif isinstance(ev, TickerEvent):
+            quote = self.quotes.get(ev.symbol)
+            if quote is not None:
+                quote.last, quote.change_pct = ev.last, ev.change_pct
+                self._quotes_dirty.add(ev.symbol)
+        elif isinstance(ev, FeedStatus):
+            self.status = _replace(self.status, state=ev.state.value, detail=ev.detail, retry_in=ev.retry_in)
+            if ev.state is FeedState.LIVE:
+                self.status = _replace(self.status, detail="")
+
+    @on(ExchangeReady)
+    def _on_exchange(self, message: ExchangeReady) -> None:
+        self.endpoints = message.endpoints
+        if self.options.demo is not None and self.selected:
+            self.request_history(self.current_key)  # the demo exchange was not up for the first request
+
+    @on(SessionStarted)
+    def _on_session(self, message: SessionStarted) -> None:
+        self.session = message.session
+        self.trading = message.session.trading
+        if message.unknown:
+            self.notify(
+                f"not trading on {self.options.exchange_label}: {', '.join(message.unknown)}", severity="warning"
+            )
+        if self.selected and self.current_key not in self.charts:
+            self.request_history(self.current_key)
+
+    @on(TickersLoaded)
+    def _on_tickers(self, message: TickersLoaded) -> None:
+        for t in message.tickers:
+            if t.symbol in self.quotes:
+                self.quotes[t.symbol].last, self.quotes[t.symbol].change_pct = t.last, t.change_pct
+                self._quotes_dirty.add(t.symbol)
+
+    @on(QuotesLoaded)
+    def _on_quotes(self, message: QuotesLoaded) -> None:
+        for sym, last in message.last.items():
+            if sym in self.quotes and self.quotes[sym].last != self.quotes[sym].last:  # still NaN
+                self.quotes[sym].last = last
+                self._quotes_dirty.add(sym)
+
+    @on(HistoryLoaded)
+    def _on_history(self, message: HistoryLoaded) -> None:
+        h = message.history
+        self.stored[h.key] = message.stored
+        if h.error:
+            self.notify(f"{h.key}: showing stored candles only ({h.error})", severity="warning", timeout=6)
+        if h.before is not None:
+            self._loading_older = False
+            chart = self.charts.get(h.key)
+            if chart is not None:
+                added = chart.extend_older(h.candles)
+                chart.more_history = h.more and added > 0
+                self.viewport.shift(added)
+                self._dirty = True
+            return
+        if h.key != self.current_key and h.key not in self.charts:
+            return
+        chart = ChartData(h.key, self.options.studies, h.candles)
+        chart.more_history = h.more
+        for ev in self.pending.pop(h.key, []):
+            chart.apply(ev)
+        self.charts[h.key] = chart
+        self.charts.move_to_end(h.key)
+        while len(self.charts) > CACHED_CHARTS:
+            self.charts.popitem(last=False)
+        self._dirty = True
+
+    @on(Worker.StateChanged)
+    def _on_worker(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            exc = event.worker.error
+            log.error("worker %s failed", event.worker.name, exc_info=exc)
+            self.notify(f"{event.worker.name}: {exc}", title="unexpected error", severity="error", timeout=10)
+
+    def _store_failed(self, exc: Exception) -> None:
+        self.status = _replace(self.status, store="failing")
+        self.notify(f"store write failed: {exc}", severity="error")
+
+    # ---- drawing -------------------------------------------------------------------------------------
+
+    @property
+    def current_key(self) -> SeriesKey:
+        """The series on screen."""
+        return SeriesKey(self.selected, self.interval)
+
+    @property
+    def plot_width(self) -> int:
+        """Columns available for candles (one candle per column at most)."""
+        return max(10, self.query_one("#pane-candles").size.width - Y_AXIS)
+
+    def _frame(self) -> None:
+        """Runs at --fps: pushes new data down to the widgets that need it."""
+        if self._quotes_dirty:
+            table = self.query_one(Watchlist)
+            chart_rsi = {k.symbol: c.value("rsi", len(c) - 1) for k, c in self.charts.items() if "rsi" in c.columns}
+            for sym in self._quotes_dirty:
+                if sym in chart_rsi:
+                    self.quotes[sym].rsi = chart_rsi[sym]
+                table.update_quote(sym, self.quotes[sym])
+            self._quotes_dirty.clear()
+        quiet = asyncio.get_running_loop().time() - self._last_message if self._last_message else None
+        hidden = f"hidden for size: {', '.join(self._hidden_by_size)}" if self._hidden_by_size else ""
+        stored = self.stored.get(self.current_key, 0)
+        status = _replace(
+            self.status,
+            quiet_for=quiet if quiet is not None and quiet >= 5 and self.status.state == "live" else None,
+            stored=stored,
+            hidden=hidden,
+        )
+        self.query_one(StatusBar).show(status)
+        if self._dirty:
+            self._dirty = False
+            self._draw()
+
+    def _draw(self) -> None:
+        chart = self.charts.get(self.current_key)
+        legend = self.query_one(Legend)
+        if chart is None:
+            legend.show(LegendData(self.current_key if self.selected else None, note="loading history…"))
+            return
+        self._view_version += 1
+        width = self.plot_width
+        view = build_view(
+            chart,
+            self.viewport,
+            width,
+            self.hidden,
+            heikin_ashi=self.heikin,
+            color=self.options.color,
+            version=self._view_version,
+        )
+        legend.show(view.legend)
+        panes = {"candles": view.candles, "volume": view.volume, **view.panes}
+        visible = [p for p in self.query(ChartPane).results(ChartPane) if p.display]
+        labels = time_labels(chart, self.viewport, width)
+        for pane in visible:
+            name = (pane.id or "").removeprefix("pane-")
+            data = panes.get(name)
+            if data is None:
+                continue
+            pane.show(with_time_axis(data, labels) if pane is visible[-1] else data)
+
+    # ---- actions --------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#watchlist")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        symbol = self.query_one(Watchlist).highlighted
+        if symbol and symbol != self.selected:
+            self._select(symbol)
+
+    @on(DataTable.RowSelected, "#watchlist")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        symbol = self.query_one(Watchlist).highlighted
+        if symbol:
+            self._select(symbol)
+
+    def _select(self, symbol: str) -> None:
+        self.selected = symbol
+        self.viewport.end()
+        self._show_current()
+
+    def _show_current(self) -> None:
+        key = self.current_key
+        if key in self.charts:
+            self.charts.move_to_end(key)
+        else:
+            self.request_history(key)
+        self._dirty = True
+
+    async def action_interval(self, step: int) -> None:
+        """Previous / next interval."""
+        order = list(Interval)
+        await self._set_interval(order[(order.index(self.interval) + step) % len(order)])
+
+    async def action_digit_interval(self, n: int) -> None:
+        """Jump to one of the common intervals."""
+        await self._set_interval(Interval.parse(DIGIT_INTERVALS[n - 1]))
+
+    async def _set_interval(self, interval: Interval) -> None:
+        if interval is self.interval:
+            return
+        self.interval = interval
+        self.charts = OrderedDict((k, c) for k, c in self.charts.items() if k.interval is interval)
+        self.pending.clear()
+        self.viewport.end()
+        if self.session is not None:
+            await self.session.set_interval(interval)
+        self._show_current()
+        self._save(interval=interval.value)
+
+    def action_cursor(self, step: int) -> None:
+        """Move the candle cursor."""
+        chart = self.charts.get(self.current_key)
+        if chart is not None:
+            self.viewport.move_cursor(step, len(chart), self.plot_width)
+            self._maybe_load_older(chart)
+            self._dirty = True
+
+    def action_cursor_home(self) -> None:
+        """Cursor to the oldest candle held."""
+        chart = self.charts.get(self.current_key)
+        if chart is not None:
+            self.viewport.home(len(chart), self.plot_width)
+            self._maybe_load_older(chart)
+            self._dirty = True
+
+    def action_cursor_end(self) -> None:
+        """Back to the live edge."""
+        self.viewport.end()
+        self._dirty = True
+
+    def action_zoom(self, factor: float) -> None:
+        """Fewer (< 1) or more (> 1) candles on screen."""
+        self.viewport.zoom(factor, self.plot_width)
+        self._dirty = True
+
+    def action_pan(self, direction: int) -> None:
+        """Pan a quarter screen back (1) or forward (-1)."""
+        chart = self.charts.get(self.current_key)
+        if chart is not None:
+            step = max(1, min(self.viewport.count, self.plot_width) // 4)
+            self.viewport.pan(direction * step, len(chart))
+            self._maybe_load_older(chart)
+            self._dirty = True
+
+    def _maybe_load_older(self, chart: ChartData) -> None:
+        start, _ = self.viewport.window(len(chart), self.plot_width)
+        if start < MIN_WARMUP // 2 and chart.more_history and not self._loading_older and chart.series.closed:
+            self._loading_older = True
+            self.request_history(chart.key, before=chart.series.closed[0].open_time)
+
+    def action_heikin_ashi(self) -> None:
+        """Heikin-Ashi candles on / off."""
+        self.heikin = not self.heikin
+        self._dirty = True
+
+    def action_help(self) -> None:
+        """The key help."""
+        self.push_screen(HelpScreen())
+
+    def action_panes(self) -> None:
+        """Choose panes and overlays."""
+        kinds = ["volume", *dict.fromkeys(s.kind for s in self.options.studies)]
+        shown = frozenset(k for k in kinds if k not in self.hidden)
+
+        def done(result: frozenset[str] | None) -> None:
+            if result is None:
+                return
+            self.hidden = frozenset(k for k in kinds if k not in result)
+            self._apply_layout()
+            self._dirty = True
+            self._save(hidden_panes=self.hidden)
+
+        self.push_screen(PanesScreen(kinds, shown), done)
+
+    def action_add_symbol(self) -> None:
+        """Search the exchange's trading symbols and add one."""
+
+        async def done(symbol: str | None) -> None:
+            if not symbol or symbol in self.watchlist:
+                return
+            self.watchlist.append(symbol)
+            self.quotes[symbol] = Quote()
+            self.query_one(Watchlist).set_symbols(self.watchlist, self.selected)
+            if self.session is not None:
+                await self.session.add_symbol(symbol, self.interval)
+            self._save(watchlist=self.watchlist)
+            self.notify(f"added {symbol}")
+
+        self.push_screen(AddSymbolScreen(self.trading, self.watchlist), done)
+
+    async def action_remove_symbol(self) -> None:
+        """Remove the highlighted symbol from the watchlist."""
+        table = self.query_one(Watchlist)
+        symbol = table.highlighted
+        if symbol is None:
+            return
+        if len(self.watchlist) == 1:
+            self.notify("the watchlist needs at least one symbol", severity="warning")
+            return
+        index = self.watchlist.index(symbol)
+        self.watchlist.remove(symbol)
+        self.quotes.pop(symbol, None)
+        for key in [k for k in self.charts if k.symbol == symbol]:
+            del self.charts[key]
+        if self.session is not None:
+            await self.session.remove_symbol(symbol)
+        if symbol == self.selected:
+            self.selected = self.watchlist[min(index, len(self.watchlist) - 1)]
+            self.viewport.end()
+            self._show_current()
+        table.set_symbols(self.watchlist, self.selected)
+        self._save(watchlist=self.watchlist)
+        self.notify(f"removed {symbol}")
+
+    def action_screenshot_svg(self) -> None:
+        """Save an SVG of the screen in the current directory (else the data directory)."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        name = f"tuichart-{self.selected}-{self.interval.value}-{stamp}.svg"
+        for folder in (Path.cwd(), self.options.data_dir):
+            try:
+                path = self.save_screenshot(name, str(folder))
+            except OSError:
+                continue
+            self.notify(f"saved {path}")
+            return
+        self.notify("could not save the screenshot (no writable directory)", severity="error")
+
+    def action_popout(self) -> None:
+        """The browser popout."""
+        self.notify("the browser popout is not in this version yet", severity="warning")
+
+    async def action_quit(self) -> None:
+        """Stop the feed, write what is queued, leave."""
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        """Everything queued reaches the store before the app ends."""
+        self.workers.cancel_group(self, "feed")
+        if self.session is not None:
+            await self.session.close()
+        await asyncio.to_thread(self.persister.close)
+
+    def _save(self, **choices: object) -> None:
+        if not self.options.save_choices:
+            return
+        try:
+            save_choices(self.options.config_file, **choices)  # type: ignore[arg-type]
+        except TuichartError as exc:
+            self.notify(str(exc), severity="warning")
+
+
+def _replace(status: StatusData, **changes: object) -> StatusData:
+    import dataclasses
+
+    return dataclasses.replace(status, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,35 @@
+"""What the app is started with: settings merged with the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tuichart.config import NetworkSettings
+from tuichart.domain import Interval
+from tuichart.indicators import DEFAULT_STUDIES, Study
+from tuichart.services.endpoints import DemoMarket
+
+
+@dataclass(slots=True)
+class AppOptions:
+    """Everything `make_app` needs besides the store."""
+
+    symbols: list[str]
+    interval: Interval
+    exchange: str = "binance"
+    demo: DemoMarket | None = None
+    fps: float = 4.0
+    color: bool = True
+    studies: tuple[Study, ...] = DEFAULT_STUDIES
+    hidden_panes: frozenset[str] = frozenset()
+    watchlist_rsi: bool = False
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    data_dir: Path = Path(".")
+    config_file: Path | None = None
+    save_choices: bool = True
+
+    @property
+    def exchange_label(self) -> str:
+        """How the status bar names the exchange."""
+        return "demo exchange" if self.demo is not None else self.exchange

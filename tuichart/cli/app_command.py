@@ -1,0 +1,71 @@
+"""`tuichart [SYMBOL ...]`: check the arguments, open the store, run the Textual app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from tuichart.cli.progress import stderr
+from tuichart.config import config_path, load_settings
+from tuichart.domain import Interval, normalize_symbol
+from tuichart.errors import BadInput, ExchangeError
+from tuichart.market.presets import resolve_exchange
+from tuichart.market.rest import RestClient, RetryPolicy
+from tuichart.services.endpoints import DemoMarket
+from tuichart.store import Store
+
+
+def run_terminal_app(args: argparse.Namespace) -> int:
+    """Validate, then run the app until the user quits; returns the exit code."""
+    settings = load_settings(args.data_dir, args.exchange)
+    interval = Interval.parse(args.interval or settings.interval)
+    symbols = [normalize_symbol(s) for s in (args.symbols or settings.watchlist)]
+    if args.fps <= 0 or args.fps > 60:
+        raise BadInput("--fps must be between 0 and 60")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise BadInput("the app needs a terminal; for headless use try `tuichart record` (see --help)")
+    if args.symbols and not args.demo:
+        _check_symbols(symbols, settings.exchange, settings.network.retry_scale)
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"
+    from tuichart.app import AppOptions, make_app
+
+    store = Store.open(settings.data_dir)
+    options = AppOptions(
+        symbols=symbols,
+        interval=interval,
+        exchange=settings.exchange,
+        demo=DemoMarket() if args.demo else None,
+        fps=args.fps,
+        color=not (args.no_color or os.environ.get("NO_COLOR")),
+        studies=settings.indicators,
+        hidden_panes=settings.hidden_panes,
+        watchlist_rsi=settings.watchlist_rsi,
+        network=settings.network,
+        data_dir=settings.data_dir,
+        config_file=config_path(),
+    )
+    try:
+        code = make_app(options, store).run()
+    finally:
+        store.close()
+    return code or 0
+
+
+def _check_symbols(symbols: list[str], exchange: str, retry_scale: float) -> None:
+    """Symbols typed on the command line must be trading; an unreachable exchange is left to the app (offline)."""
+
+    async def check() -> None:
+        async with RestClient(
+            resolve_exchange(exchange), policy=RetryPolicy(scale=retry_scale, max_attempts=1, timeout=5.0)
+        ) as rest:
+            await rest.validate_symbols(symbols)
+
+    try:
+        asyncio.run(check())
+    except ExchangeError as exc:
+        if exc.status == 451:
+            raise
+        stderr.print(f"tuichart: {exc}; starting offline with the stored candles", markup=False)

@@ -1,0 +1,160 @@
+"""From a series and a viewport to what each pane and the legend draw (no widgets touched here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tuichart.indicators import Scale, Study
+from tuichart.services.chart_data import ChartData
+from tuichart.ui.format import fmt_axis_time
+from tuichart.ui.legend import LegendData
+from tuichart.ui.palette import colour_of, hex_of
+from tuichart.ui.panes import Line, PaneData
+from tuichart.ui.viewport import Viewport
+
+LABELS = {
+    "macd": "MACD",
+    "macd_signal": "Signal",
+    "macd_histogram": "Hist",
+    "bb_upper": "BB↑",
+    "bb_middle": "BB",
+    "bb_lower": "BB↓",
+    "stoch_k": "%K",
+    "stoch_d": "%D",
+}
+LEVELS = {
+    "rsi": (30.0, 70.0),
+    "stoch": (20.0, 80.0),
+    "willr": (-80.0, -20.0),
+    "mfi": (20.0, 80.0),
+    "cci": (-100.0, 100.0),
+}
+RANGES = {"rsi": (0.0, 100.0), "stoch": (0.0, 100.0), "willr": (-100.0, 0.0), "mfi": (0.0, 100.0)}
+
+
+def column_label(study: Study, column: str) -> str:
+    """Legend label of one output column."""
+    if column in LABELS:
+        return LABELS[column]
+    return study.label if len(study.columns) == 1 else column
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """The pictures of one frame: candle pane, volume, one per pane study; and the legend."""
+
+    candles: PaneData
+    volume: PaneData
+    panes: dict[str, PaneData]
+    legend: LegendData
+
+
+def build_view(
+    chart: ChartData,
+    viewport: Viewport,
+    plot_width: int,
+    hidden: frozenset[str],
+    *,
+    heikin_ashi: bool = False,
+    color: bool = True,
+    version: int = 0,
+) -> View:
+    """Slice the visible window and lay out every pane's data."""
+    total = len(chart)
+    start, end = viewport.window(total, plot_width)
+    count = end - start
+    w = chart.window(start, end)
+    ohlc = (
+        chart.heikin_ashi(start, end) if heikin_ashi and count else {k: w[k] for k in ("open", "high", "low", "close")}
+    )
+    cursor_at = viewport.cursor_index(total)
+    cursor = cursor_at - start if viewport.cursor is not None and start <= cursor_at < end else None
+    overlays: list[Line] = []
+    panes: dict[str, PaneData] = {}
+    for n, study in enumerate(chart.studies):
+        ind = study.indicator
+        lines = tuple((column_label(study, c), w[c], colour_of(c, n)) for c in study.columns)
+        if ind.overlay:
+            if study.kind not in hidden:
+                overlays += lines
+            continue
+        if study.kind == "macd":
+            hist = w["macd_histogram"]
+            pane = PaneData(version, bars=(hist, hist >= 0), lines=lines[:2], levels=(0.0,), count=count)
+        else:
+            kind = "points" if ind.scale is Scale.POINTS else "volume" if ind.scale is Scale.VOLUME else "price"
+            pane = PaneData(
+                version,
+                lines=lines,
+                levels=LEVELS.get(study.kind, ()),
+                y_range=RANGES.get(study.kind),
+                count=count,
+                kind=kind,
+            )
+        panes[study.kind] = _with(pane, cursor, color)
+    candles = PaneData(version, candles=ohlc, lines=tuple(overlays), count=count, cursor=cursor, color=color)
+    volume = PaneData(
+        version, bars=(w["volume"], w["close"] >= w["open"]), count=count, kind="volume", cursor=cursor, color=color
+    )
+    return View(candles, volume, panes, _legend(chart, cursor_at, hidden, heikin_ashi))
+
+
+def _with(pane: PaneData, cursor: int | None, color: bool) -> PaneData:
+    return PaneData(
+        pane.version,
+        pane.candles,
+        pane.bars,
+        pane.lines,
+        pane.levels,
+        pane.y_range,
+        cursor,
+        pane.x_labels,
+        pane.count,
+        pane.kind,
+        color,
+    )
+
+
+def with_time_axis(pane: PaneData, labels: tuple[tuple[int, str], ...]) -> PaneData:
+    """The same pane with time labels under it (only the lowest visible pane gets them)."""
+    return PaneData(
+        pane.version,
+        pane.candles,
+        pane.bars,
+        pane.lines,
+        pane.levels,
+        pane.y_range,
+        pane.cursor,
+        labels,
+        pane.count,
+        pane.kind,
+        pane.color,
+    )
+
+
+def time_labels(chart: ChartData, viewport: Viewport, plot_width: int, every: int = 14) -> tuple[tuple[int, str], ...]:
+    """Time labels for the visible window, about one per `every` columns."""
+    start, end = viewport.window(len(chart), plot_width)
+    count = end - start
+    if count == 0:
+        return ()
+    n = max(2, plot_width // every)
+    step = max(1, count // n)
+    return tuple(
+        (i, fmt_axis_time(chart.candle(start + i).open_time, chart.key.interval)) for i in range(0, count, step)
+    )
+
+
+def _legend(chart: ChartData, index: int, hidden: frozenset[str], heikin: bool) -> LegendData:
+    if len(chart) == 0:
+        return LegendData(chart.key, note="no candles yet")
+    candle = chart.candle(index)
+    values: list[tuple[str, float, str, str]] = []
+    for n, study in enumerate(chart.studies):
+        if study.kind in hidden:
+            continue
+        kind = {Scale.PRICE: "price", Scale.POINTS: "points", Scale.VOLUME: "volume"}[study.indicator.scale]
+        for c in study.columns:
+            values.append((column_label(study, c), chart.value(c, index), kind, hex_of(colour_of(c, n))))
+    forming = index >= len(chart.series.closed)
+    return LegendData(chart.key, candle, forming, heikin, tuple(values))

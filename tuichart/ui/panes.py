@@ -1,0 +1,163 @@
+"""Chart panes drawn with plotext: candles with overlays, volume, and indicator panes. Each owns its Plot."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from tuichart.ui.format import fmt_price, fmt_volume, price_decimals
+from tuichart.ui.palette import CURSOR, DOWN, LEVEL, RGB, UP
+
+Line = tuple[str, np.ndarray, RGB]
+
+
+@dataclass(frozen=True, slots=True)
+class PaneData:
+    """Everything one pane draws, pushed down by the app; equal data draws the same picture."""
+
+    version: int = 0
+    candles: dict[str, np.ndarray] | None = None
+    """open/high/low/close arrays: draw candles."""
+    bars: tuple[np.ndarray, np.ndarray] | None = None
+    """(heights, up-mask): draw bars coloured up/down (volume, MACD histogram)."""
+    lines: tuple[Line, ...] = ()
+    levels: tuple[float, ...] = ()
+    y_range: tuple[float, float] | None = None
+    cursor: int | None = None
+    x_labels: tuple[tuple[int, str], ...] = ()
+    count: int = 0
+    kind: str = "price"
+    """How to label the y axis: price, volume or points."""
+    color: bool = True
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class ChartPane(PlotextPlot):
+    """A plotext pane that rebuilds its picture only when its data or size changed."""
+
+    DEFAULT_CSS = """
+    ChartPane { width: 1fr; height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.data = PaneData()
+        self._drawn_key: tuple[object, ...] | None = None
+        self._drawn: RenderResult = Text()
+        self.builds = 0
+
+    def show(self, data: PaneData) -> None:
+        """New data to draw; repaints on the next refresh."""
+        self.data = data
+        self.refresh()
+
+    def render(self) -> RenderResult:
+        """The picture for the current data and size (cached between repaints)."""
+        key = (self.data.version, self.size.width, self.size.height, self.app.theme)
+        if key != self._drawn_key:
+            plt = self.plt
+            plt.clear_figure()
+            self._draw(self.data)
+            self._drawn = super().render()
+            self._drawn_key = key
+            self.builds += 1
+        return self._drawn
+
+    def _draw(self, d: PaneData) -> None:
+        plt = self.plt
+        plt.frame(False)
+        if d.count == 0:
+            plt.xticks([])
+            plt.yticks([])
+            return
+        x = list(range(d.count))
+        low, high = _y_range(d)
+        if d.candles is not None:
+            c = d.candles
+            data = {
+                "Open": c["open"].tolist(),
+                "Close": c["close"].tolist(),
+                "High": c["high"].tolist(),
+                "Low": c["low"].tolist(),
+            }
+            plt.candlestick(x, data, colors=[UP, DOWN] if d.color else None)  # type: ignore[arg-type]
+        if d.bars is not None:
+            heights, up = d.bars
+            for mask, colour in ((up, UP), (~up, DOWN)):
+                xs = [i for i in x if mask[i] and math.isfinite(heights[i])]
+                if xs:
+                    plt.bar(
+                        xs,
+                        [float(heights[i]) for i in xs],
+                        color=colour if d.color else None,
+                        width=0.6,
+                        minimum=0.0 if d.kind == "volume" else None,
+                    )
+        for _, values, colour in d.lines:
+            xs = [i for i in x if math.isfinite(values[i])]
+            if len(xs) > 1:
+                plt.plot(xs, [float(values[i]) for i in xs], color=colour if d.color else None, marker="hd")
+        for level in d.levels:
+            plt.hline(level, LEVEL if d.color else None)
+        if d.cursor is not None:
+            plt.vline(d.cursor, CURSOR if d.color else None)
+        plt.xlim(-0.5, d.count - 0.5)
+        if math.isfinite(low) and math.isfinite(high):
+            plt.ylim(low, high)
+            ticks = _ticks(low, high, max(2, self.size.height // 4))
+            plt.yticks(ticks, [_label(t, d.kind, high - low) for t in ticks])
+        if d.x_labels:
+            plt.xticks([p for p, _ in d.x_labels], [s for _, s in d.x_labels])
+        else:
+            plt.xticks([])
+
+
+def _y_range(d: PaneData) -> tuple[float, float]:
+    if d.y_range is not None:
+        return d.y_range
+    arrays: list[np.ndarray] = []
+    if d.candles is not None:
+        arrays += [d.candles["high"], d.candles["low"]]
+    if d.bars is not None:
+        arrays.append(d.bars[0])
+        if d.kind == "volume":
+            arrays.append(np.zeros(1))
+    arrays += [v for _, v, _ in d.lines]
+    finite = [a[np.isfinite(a)] for a in arrays]
+    values = np.concatenate([f for f in finite if f.size]) if any(f.size for f in finite) else np.zeros(0)
+    if values.size == 0:
+        return math.nan, math.nan
+    low, high = float(values.min()), float(values.max())
+    if high == low:
+        pad = abs(high) * 1e-3 or 1.0
+        return low - pad, high + pad
+    pad = (high - low) * 0.04
+    return (low if d.kind == "volume" else low - pad), high + pad
+
+
+def _ticks(low: float, high: float, n: int) -> list[float]:
+    """About n round tick values inside [low, high]."""
+    span = high - low
+    raw = span / max(1, n)
+    step = 10 ** math.floor(math.log10(raw))
+    for mult in (1, 2, 2.5, 5, 10):
+        if span / (step * mult) <= n:
+            step *= mult
+            break
+    first = math.ceil(low / step) * step
+    return [first + i * step for i in range(int((high - first) / step) + 1)]
+
+
+def _label(v: float, kind: str, span: float) -> str:
+    if kind == "volume":
+        return fmt_volume(v)
+    if kind == "points":
+        return f"{v:.0f}" if span >= 10 else f"{v:.2f}"
+    # enough decimals to tell the ticks apart, at least the price's significant digits
+    decimals = max(price_decimals(abs(v) or span, 4), price_decimals(span, 3))
+    return fmt_price(v, decimals)

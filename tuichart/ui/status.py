@@ -1,0 +1,64 @@
+"""The status bar: connection state, age of the last message, candles stored, store state, hidden panes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+@dataclass(frozen=True, slots=True)
+class StatusData:
+    """What the status bar shows."""
+
+    state: str = "connecting"
+    """live, reconnecting, offline, connecting."""
+    detail: str = ""
+    retry_in: float | None = None
+    exchange: str = ""
+    demo: bool = False
+    quiet_for: float | None = None
+    """Seconds since the last message, shown once it is worth noticing."""
+    stored: int = 0
+    store: str = "file"
+    hidden: str = ""
+
+
+_STATE_STYLE = {"live": "bold green", "reconnecting": "bold yellow", "offline": "bold red", "connecting": "yellow"}
+
+
+class StatusBar(Static):
+    """One line at the bottom."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; width: 1fr; background: $panel; padding: 0 1; }
+    """
+
+    def show(self, data: StatusData) -> None:
+        """Redraw for this data (only when it changed)."""
+        self.update(render_status(data))
+
+
+def render_status(d: StatusData) -> Text:
+    """The status line as Rich text."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if d.demo:
+        text.append(" DEMO ", style="bold black on yellow")
+        text.append(" ")
+    state = d.state
+    if state == "reconnecting" and d.retry_in is not None:
+        state = f"reconnecting in {d.retry_in:.0f} s"
+    text.append("● ", style=_STATE_STYLE.get(d.state, ""))
+    text.append(state, style=_STATE_STYLE.get(d.state, ""))
+    if d.exchange:
+        text.append(f" · {d.exchange}", style="dim")
+    if d.quiet_for is not None:
+        text.append(f" · no message for {d.quiet_for:.0f} s", style="yellow")
+    if d.detail and d.state != "live":
+        text.append(f" · {d.detail}", style="dim")
+    text.append(f" · {d.stored} candles stored", style="dim")
+    text.append(f" · store {d.store}", style="dim" if d.store == "file" else "yellow")
+    if d.hidden:
+        text.append(f" · {d.hidden}", style="yellow")
+    return text
