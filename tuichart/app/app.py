@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuichart.app.layout import PANE_HEIGHTS, plan_layout
 from tuichart.app.messages import ExchangeReady, FeedArrived, HistoryLoaded, QuotesLoaded, SessionStarted, TickersLoaded
@@ -100,6 +101,10 @@ class TuichartApp(App[int]):
         self._view_version = 0
         self._loading_older = False
         self._hidden_by_size: list[str] = []
+        self._history_lock = threading.Lock()
+        self.reconnects = 0
+        self._last_status = StatusData()
+        self._last_legend = LegendData()
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
 
@@ -131,15 +136,15 @@ class TuichartApp(App[int]):
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         """Collapse or restore panes for the new size."""
-        self._apply_layout()
+        self._apply_layout(event.size.width, event.size.height)
         self._dirty = True
 
-    def _apply_layout(self) -> None:
+    def _apply_layout(self, width: int | None = None, height: int | None = None) -> None:
         wanted = ["volume", *(s.kind for s in self.options.studies if not s.indicator.overlay)]
         shown = [p for p in wanted if p not in self.hidden]
-        plan = plan_layout(self.size.width, self.size.height, shown)
+        plan = plan_layout(width or self.size.width, height or self.size.height, shown)
         self._hidden_by_size = plan.collapsed
         self.query_one("#watchlist").display = plan.watchlist
         chart_ok = plan.fits
@@ -192,8 +197,11 @@ class TuichartApp(App[int]):
     def request_history(self, key: SeriesKey, before: int | None = None) -> None:
         """Load a series' closed candles (newest request wins); paging back when `before` is given."""
         need = MIN_WARMUP + 1000
-        history = load_history(self.store, key, need, endpoints=self.endpoints, before=before)
-        self.post_message(HistoryLoaded(history, self.store.count(key)))
+        with self._history_lock:  # one load at a time: a newer request then finds what the older one fetched
+            if get_current_worker().is_cancelled:
+                return
+            history = load_history(self.store, key, need, endpoints=self.endpoints, before=before)
+            self.post_message(HistoryLoaded(history, self.store.count(key)))
 
     @work(thread=True, group="quotes", exit_on_error=False)
     def load_quotes(self) -> None:
@@ -231,6 +239,8 @@ class TuichartApp(App[int]):
                 quote.last, quote.change_pct = ev.last, ev.change_pct
                 self._quotes_dirty.add(ev.symbol)
         elif isinstance(ev, FeedStatus):
+            if ev.state is FeedState.RECONNECTING and self.status.state == "live":
+                self.reconnects += 1
             self.status = _replace(self.status, state=ev.state.value, detail=ev.detail, retry_in=ev.retry_in)
             if ev.state is FeedState.LIVE:
                 self.status = _replace(self.status, detail="")
@@ -335,7 +345,9 @@ class TuichartApp(App[int]):
             stored=stored,
             hidden=hidden,
         )
-        self.query_one(StatusBar).show(status)
+        if status != self._last_status:
+            self._last_status = status
+            self.query_one(StatusBar).show(status)
         if self._dirty:
             self._dirty = False
             self._draw()
@@ -344,7 +356,8 @@ class TuichartApp(App[int]):
         chart = self.charts.get(self.current_key)
         legend = self.query_one(Legend)
         if chart is None:
-            legend.show(LegendData(self.current_key if self.selected else None, note="loading history…"))
+            self._last_legend = LegendData(self.current_key if self.selected else None, note="loading history…")
+            legend.show(self._last_legend)
             return
         self._view_version += 1
         width = self.plot_width
@@ -357,6 +370,7 @@ class TuichartApp(App[int]):
             color=self.options.color,
             version=self._view_version,
         )
+        self._last_legend = view.legend
         legend.show(view.legend)
         panes = {"candles": view.candles, "volume": view.volume, **view.panes}
         visible = [p for p in self.query(ChartPane).results(ChartPane) if p.display]
@@ -468,7 +482,9 @@ class TuichartApp(App[int]):
 
     def action_panes(self) -> None:
         """Choose panes and overlays."""
-        kinds = ["volume", *dict.fromkeys(s.kind for s in self.options.studies)]
+        studies = self.options.studies
+        panes = [s.kind for s in studies if not s.indicator.overlay]
+        kinds = ["volume", *dict.fromkeys(panes + [s.kind for s in studies if s.indicator.overlay])]
         shown = frozenset(k for k in kinds if k not in self.hidden)
 
         def done(result: frozenset[str] | None) -> None:

@@ -119,7 +119,7 @@ PANE_LABELS = {"volume": "Volume", "ema": "EMA overlays", "bb": "Bollinger overl
 class PanesScreen(ModalScreen[frozenset[str] | None]):
     """Tick the panes and overlays to show; Enter applies."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("enter", "apply", "Apply")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("enter", "apply", "Apply", priority=True)]
     DEFAULT_CSS = """
     PanesScreen { align: center middle; }
     PanesScreen > Vertical { width: 40; height: auto; border: round $accent; background: $surface; padding: 0 1; }

@@ -31,7 +31,7 @@ class Viewport:
 
     def zoom(self, factor: float, width: int) -> None:
         """Show `factor` times as many candles (clamped to what fits)."""
-        self.count = max(MIN_VISIBLE, min(width, round(self.count * factor)))
+        self.count = max(MIN_VISIBLE, min(width, round(min(self.count, width) * factor)))
 
     def pan(self, candles: int, total: int) -> None:
         """Move the window back (positive) or forward through history."""

@@ -28,6 +28,11 @@ class Watchlist(DataTable[Text]):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # the table would scroll sideways or to its ends; on this screen these keys move the candle cursor
+        Binding("left", "app.cursor(-1)", show=False),
+        Binding("right", "app.cursor(1)", show=False),
+        Binding("home", "app.cursor_home", show=False),
+        Binding("end", "app.cursor_end", show=False),
     ]
     DEFAULT_CSS = """
     Watchlist { width: 38; height: 1fr; scrollbar-size-horizontal: 0; }
