@@ -101,6 +101,7 @@ def chart_ready(app: TuichartApp, key: SeriesKey | None = None) -> Callable[[], 
             and app.status.state == "live"
             and pane.builds > 0  # type: ignore[attr-defined]
             and not app._dirty
+            and not any(w.group == "history" and not w.is_finished for w in app.workers)
         )
 
     return ready

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual import events, on, work
@@ -20,7 +21,7 @@ from tuichart.app.layout import PANE_HEIGHTS, plan_layout
 from tuichart.app.messages import ExchangeReady, FeedArrived, HistoryLoaded, QuotesLoaded, SessionStarted, TickersLoaded
 from tuichart.app.options import AppOptions
 from tuichart.config import save_choices
-from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.domain import Candle, FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
 from tuichart.market.backoff import Backoff
@@ -266,7 +267,9 @@ class TuichartApp(App[int]):
     def _on_tickers(self, message: TickersLoaded) -> None:
         for t in message.tickers:
             if t.symbol in self.quotes:
-                self.quotes[t.symbol].last, self.quotes[t.symbol].change_pct = t.last, t.change_pct
+                # from the prices, as the miniTicker's is: REST's priceChangePercent is rounded to 3 decimals
+                change = (t.last - t.open) / t.open * 100.0 if t.open else t.change_pct
+                self.quotes[t.symbol].last, self.quotes[t.symbol].change_pct = t.last, change
                 self._quotes_dirty.add(t.symbol)
 
     @on(QuotesLoaded)
@@ -295,7 +298,7 @@ class TuichartApp(App[int]):
             return
         chart = ChartData(h.key, self.options.studies, h.candles)
         chart.more_history = h.more
-        for ev in self.pending.pop(h.key, []):
+        for ev in [*_newer_than(self.charts.get(h.key), h.candles), *self.pending.pop(h.key, [])]:
             chart.apply(ev)
         self.charts[h.key] = chart
         self.charts.move_to_end(h.key)
@@ -572,6 +575,16 @@ class TuichartApp(App[int]):
             save_choices(self.options.config_file, **choices)  # type: ignore[arg-type]
         except TuichartError as exc:
             self.notify(str(exc), severity="warning")
+
+
+def _newer_than(old: ChartData | None, candles: Sequence[Candle]) -> list[KlineEvent]:
+    """The live candles a chart being replaced holds beyond `candles` (a reload must not drop them)."""
+    if old is None:
+        return []
+    last = candles[-1].open_time if candles else -1
+    closed = [c for c in old.series.closed if c.open_time > last]
+    forming = [old.series.forming] if old.series.forming is not None and old.series.forming.open_time > last else []
+    return [KlineEvent(old.key, c, i < len(closed), c.close_time) for i, c in enumerate([*closed, *forming])]
 
 
 def _replace(status: StatusData, **changes: object) -> StatusData:

@@ -28,8 +28,12 @@ class AppOptions:
     data_dir: Path = Path(".")
     config_file: Path | None = None
     save_choices: bool = True
+    label: str | None = None
+    """How the status bar names the exchange (default: the preset or URL)."""
 
     @property
     def exchange_label(self) -> str:
         """How the status bar names the exchange."""
+        if self.label is not None:
+            return self.label
         return "demo exchange" if self.demo is not None else self.exchange
