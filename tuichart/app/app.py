@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuichart.app.guard import guarded
 from tuichart.app.layout import PANE_HEIGHTS, plan_layout
 from tuichart.app.messages import ExchangeReady, FeedArrived, HistoryLoaded, QuotesLoaded, SessionStarted, TickersLoaded
 from tuichart.app.options import AppOptions
@@ -100,6 +101,7 @@ class TuichartApp(App[int]):
         self._dirty = True
         self._quotes_dirty: set[str] = set()
         self._view_version = 0
+        self._reported: set[tuple[str, str, str]] = set()
         self._loading_older = False
         self._hidden_by_size: list[str] = []
         self._history_lock = threading.Lock()
@@ -133,7 +135,7 @@ class TuichartApp(App[int]):
         self._apply_layout()
         self.load_quotes()
         if self.selected:
-            self.request_history(SeriesKey(self.selected, self.interval))
+            self.request_history(SeriesKey(self.selected, self.interval), sync=False)  # stored candles at once
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
 
@@ -195,13 +197,17 @@ class TuichartApp(App[int]):
                     await session.close()
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
-    def request_history(self, key: SeriesKey, before: int | None = None) -> None:
-        """Load a series' closed candles (newest request wins); paging back when `before` is given."""
+    def request_history(self, key: SeriesKey, before: int | None = None, sync: bool = True) -> None:
+        """Load a series' closed candles (newest request wins); paging back when `before` is given.
+
+        With `sync` the exchange fills in what the store lacks first; without, only the store is read.
+        """
         need = MIN_WARMUP + 1000
         with self._history_lock:  # one load at a time: a newer request then finds what the older one fetched
             if get_current_worker().is_cancelled:
                 return
-            history = load_history(self.store, key, need, endpoints=self.endpoints, before=before)
+            endpoints = self.endpoints if sync else None
+            history = load_history(self.store, key, need, endpoints=endpoints, before=before)
             self.post_message(HistoryLoaded(history, self.store.count(key)))
 
     @work(thread=True, group="quotes", exit_on_error=False)
@@ -217,6 +223,7 @@ class TuichartApp(App[int]):
     # ---- the one handler that owns market state ---------------------------------------------------------
 
     @on(FeedArrived)
+    @guarded
     def _on_feed(self, message: FeedArrived) -> None:
         ev = message.event
         self._last_message = asyncio.get_running_loop().time()
@@ -249,10 +256,9 @@ class TuichartApp(App[int]):
     @on(ExchangeReady)
     def _on_exchange(self, message: ExchangeReady) -> None:
         self.endpoints = message.endpoints
-        if self.options.demo is not None and self.selected:
-            self.request_history(self.current_key)  # the demo exchange was not up for the first request
 
     @on(SessionStarted)
+    @guarded
     def _on_session(self, message: SessionStarted) -> None:
         self.session = message.session
         self.trading = message.session.trading
@@ -260,10 +266,12 @@ class TuichartApp(App[int]):
             self.notify(
                 f"not trading on {self.options.exchange_label}: {', '.join(message.unknown)}", severity="warning"
             )
-        if self.selected and self.current_key not in self.charts:
+        chart = self.charts.get(self.current_key)
+        if self.selected and (chart is None or not chart.synced):
             self.request_history(self.current_key)
 
     @on(TickersLoaded)
+    @guarded
     def _on_tickers(self, message: TickersLoaded) -> None:
         for t in message.tickers:
             if t.symbol in self.quotes:
@@ -273,6 +281,7 @@ class TuichartApp(App[int]):
                 self._quotes_dirty.add(t.symbol)
 
     @on(QuotesLoaded)
+    @guarded
     def _on_quotes(self, message: QuotesLoaded) -> None:
         for sym, last in message.last.items():
             if sym in self.quotes and self.quotes[sym].last != self.quotes[sym].last:  # still NaN
@@ -280,6 +289,7 @@ class TuichartApp(App[int]):
                 self._quotes_dirty.add(sym)
 
     @on(HistoryLoaded)
+    @guarded
     def _on_history(self, message: HistoryLoaded) -> None:
         h = message.history
         self.stored[h.key] = message.stored
@@ -298,6 +308,7 @@ class TuichartApp(App[int]):
             return
         chart = ChartData(h.key, self.options.studies, h.candles)
         chart.more_history = h.more
+        chart.synced = h.synced
         for ev in [*_newer_than(self.charts.get(h.key), h.candles), *self.pending.pop(h.key, [])]:
             chart.apply(ev)
         self.charts[h.key] = chart
@@ -310,8 +321,15 @@ class TuichartApp(App[int]):
     def _on_worker(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             exc = event.worker.error
-            log.error("worker %s failed", event.worker.name, exc_info=exc)
-            self.notify(f"{event.worker.name}: {exc}", title="unexpected error", severity="error", timeout=10)
+            self.report_error(event.worker.name, exc)
+
+    def report_error(self, where: str, exc: BaseException) -> None:
+        """Log an unexpected error with its traceback and show it once (a repeating one is not re-shown)."""
+        log.error("%s failed", where, exc_info=exc)
+        seen = (where, type(exc).__name__, str(exc))
+        if seen not in self._reported:
+            self._reported.add(seen)
+            self.notify(f"{where}: {exc} (details in the log)", title="unexpected error", severity="error", timeout=10)
 
     def _store_failed(self, exc: Exception) -> None:
         self.status = _replace(self.status, store="failing")
@@ -329,11 +347,14 @@ class TuichartApp(App[int]):
         """Columns available for candles (one candle per column at most)."""
         return max(10, self.query_one("#pane-candles").size.width - Y_AXIS)
 
+    @guarded
     def _frame(self) -> None:
         """Runs at --fps: pushes new data down to the widgets that need it."""
         if self._quotes_dirty:
             table = self.query_one(Watchlist)
-            chart_rsi = {k.symbol: c.value("rsi", len(c) - 1) for k, c in self.charts.items() if "rsi" in c.columns}
+            chart_rsi = {
+                k.symbol: c.value("rsi", len(c) - 1) for k, c in self.charts.items() if len(c) and "rsi" in c.columns
+            }
             for sym in self._quotes_dirty:
                 if sym in chart_rsi:
                     self.quotes[sym].rsi = chart_rsi[sym]
@@ -406,7 +427,8 @@ class TuichartApp(App[int]):
 
     def _show_current(self) -> None:
         key = self.current_key
-        if key in self.charts:
+        chart = self.charts.get(key)
+        if chart is not None and (chart.synced or self.session is None):
             self.charts.move_to_end(key)
         else:
             self.request_history(key)

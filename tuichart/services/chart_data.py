@@ -22,6 +22,8 @@ class ChartData:
         self.values: dict[str, list[float]] = {}
         self.forming_values: tuple[float, ...] | None = None
         self.more_history = True
+        self.synced = False
+        """True once the exchange filled in what the store lacked."""
         self.version = 0
         self._recompute()
 

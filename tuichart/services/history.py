@@ -28,6 +28,8 @@ class History:
     """False once the exchange has nothing older (the listing's first candle was reached)."""
     error: str | None = None
     """Why the exchange could not fill in (shown; the stored candles are still returned)."""
+    synced: bool = False
+    """True when the exchange was asked for what the store lacked (not only the store was read)."""
 
 
 def load_history(
@@ -52,7 +54,8 @@ def load_history(
         else:
             if fetched:
                 candles = _stored(store, key, need, before)
-    return History(key, candles, before, more and bool(candles), error)
+    synced = endpoints is not None and error is None
+    return History(key, candles, before, more and bool(candles), error, synced)
 
 
 def _stored(store: Store, key: SeriesKey, need: int, before: int | None) -> list[Candle]:

@@ -1,0 +1,73 @@
+"""The real `tuichart` in a real terminal (tmux) against a `tuichart exchange` process: keys in, screen out."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.e2e.harness import exchange_process
+from tests.e2e.terminal import Terminal
+from tuichart.store import STORE_FILE
+
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    term = Terminal(tmp_path)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def header(screen: str) -> str:
+    """The legend's first line: symbol and interval of the chart shown."""
+    for line in screen.splitlines():
+        m = re.search(r"\b([A-Z]{5,})\s+(1s|1m|3m|5m|15m|30m|1h|2h|4h|6h|8h|12h|1d|3d|1w|1M)\s+\d{4}-\d\d-\d\d", line)
+        if m:
+            return f"{m.group(1)} {m.group(2)}"
+    return ""
+
+
+def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
+    with exchange_process("--synthetic", *SYMBOLS, "--seed", "5", "--speed", "30") as ex:
+        env = {
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+            "TUICHART_CONFIG": str(tmp_path / "config.toml"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+        }
+        terminal.start([*SYMBOLS, "--exchange", ex.url, "--data-dir", str(tmp_path / "data")], env)
+
+        screen = terminal.wait(lambda s: header(s) == "BTCUSDT 1m" and "live" in s, what="the BTCUSDT chart, live")
+        for sym in SYMBOLS:  # the watchlist: each symbol with a price
+            assert re.search(rf"{sym}\s+[\d,]+\.\d+", screen), screen
+        assert "Quit" in screen and "Help" in screen  # the key footer
+
+        terminal.keys("j")
+        terminal.wait(lambda s: header(s) == "ETHUSDT 1m", what="the ETHUSDT chart")
+        terminal.keys("Down")
+        terminal.wait(lambda s: header(s) == "SOLUSDT 1m", what="the SOLUSDT chart")
+        terminal.keys("5")
+        terminal.wait(lambda s: header(s) == "SOLUSDT 1h", what="the 1h chart")
+        terminal.keys("[")
+        terminal.wait(lambda s: header(s) == "SOLUSDT 30m", what="the 30m chart")
+
+        terminal.keys("q")
+        assert terminal.exit_status() == 0
+        assert "Traceback" not in terminal.screen()
+
+    saved = tomllib.loads((tmp_path / "config.toml").read_text())
+    assert saved == {
+        "interval": "30m"
+    }  # the interval chosen with keys; symbols typed on the command line are for this run
+    con = duckdb.connect(str(tmp_path / "data" / STORE_FILE), read_only=True)
+    counts = dict(con.execute("SELECT symbol, count(*) FROM klines WHERE interval = '1m' GROUP BY symbol").fetchall())
+    con.close()
+    assert set(counts) == set(SYMBOLS) and min(counts.values()) > 100  # history was stored for every symbol
