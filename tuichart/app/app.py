@@ -200,13 +200,20 @@ class TuichartApp(App[int]):
     def request_history(self, key: SeriesKey, before: int | None = None, sync: bool = True) -> None:
         """Load a series' closed candles (newest request wins); paging back when `before` is given.
 
-        With `sync` the exchange fills in what the store lacks first; without, only the store is read.
+        The stored candles are posted at once; with `sync` the exchange then fills in what the store lacks and
+        the result is posted again.
         """
         need = MIN_WARMUP + 1000
+        worker = get_current_worker()
         with self._history_lock:  # one load at a time: a newer request then finds what the older one fetched
-            if get_current_worker().is_cancelled:
+            if worker.is_cancelled:
                 return
             endpoints = self.endpoints if sync else None
+            if before is None or endpoints is None:
+                stored = load_history(self.store, key, need, endpoints=None, before=before)
+                self.post_message(HistoryLoaded(stored, self.store.count(key)))
+            if endpoints is None or worker.is_cancelled:
+                return
             history = load_history(self.store, key, need, endpoints=endpoints, before=before)
             self.post_message(HistoryLoaded(history, self.store.count(key)))
 
@@ -302,7 +309,7 @@ class TuichartApp(App[int]):
                 added = chart.extend_older(h.candles)
                 chart.more_history = h.more and added > 0
                 self.viewport.shift(added)
-                self._dirty = True
+                self._redraw()
             return
         if h.key != self.current_key and h.key not in self.charts:
             return
@@ -315,7 +322,8 @@ class TuichartApp(App[int]):
         self.charts.move_to_end(h.key)
         while len(self.charts) > CACHED_CHARTS:
             self.charts.popitem(last=False)
-        self._dirty = True
+        if h.key == self.current_key:
+            self._redraw()
 
     @on(Worker.StateChanged)
     def _on_worker(self, event: Worker.StateChanged) -> None:
@@ -376,6 +384,11 @@ class TuichartApp(App[int]):
             self._dirty = False
             self._draw()
 
+    def _redraw(self) -> None:
+        """Draw now: what the user asked for does not wait for the next frame tick (only the stream is throttled)."""
+        self._dirty = True
+        self._frame()
+
     def _draw(self) -> None:
         chart = self.charts.get(self.current_key)
         legend = self.query_one(Legend)
@@ -432,7 +445,7 @@ class TuichartApp(App[int]):
             self.charts.move_to_end(key)
         else:
             self.request_history(key)
-        self._dirty = True
+        self._redraw()
 
     async def action_interval(self, step: int) -> None:
         """Previous / next interval."""
@@ -461,7 +474,7 @@ class TuichartApp(App[int]):
         if chart is not None:
             self.viewport.move_cursor(step, len(chart), self.plot_width)
             self._maybe_load_older(chart)
-            self._dirty = True
+            self._redraw()
 
     def action_cursor_home(self) -> None:
         """Cursor to the oldest candle held."""
@@ -469,17 +482,17 @@ class TuichartApp(App[int]):
         if chart is not None:
             self.viewport.home(len(chart), self.plot_width)
             self._maybe_load_older(chart)
-            self._dirty = True
+            self._redraw()
 
     def action_cursor_end(self) -> None:
         """Back to the live edge."""
         self.viewport.end()
-        self._dirty = True
+        self._redraw()
 
     def action_zoom(self, factor: float) -> None:
         """Fewer (< 1) or more (> 1) candles on screen."""
         self.viewport.zoom(factor, self.plot_width)
-        self._dirty = True
+        self._redraw()
 
     def action_pan(self, direction: int) -> None:
         """Pan a quarter screen back (1) or forward (-1)."""
@@ -488,7 +501,7 @@ class TuichartApp(App[int]):
             step = max(1, min(self.viewport.count, self.plot_width) // 4)
             self.viewport.pan(direction * step, len(chart))
             self._maybe_load_older(chart)
-            self._dirty = True
+            self._redraw()
 
     def _maybe_load_older(self, chart: ChartData) -> None:
         start, _ = self.viewport.window(len(chart), self.plot_width)
@@ -499,7 +512,7 @@ class TuichartApp(App[int]):
     def action_heikin_ashi(self) -> None:
         """Heikin-Ashi candles on / off."""
         self.heikin = not self.heikin
-        self._dirty = True
+        self._redraw()
 
     def action_help(self) -> None:
         """The key help."""
@@ -517,7 +530,7 @@ class TuichartApp(App[int]):
                 return
             self.hidden = frozenset(k for k in kinds if k not in result)
             self._apply_layout()
-            self._dirty = True
+            self._redraw()
             self._save(hidden_panes=self.hidden)
 
         self.push_screen(PanesScreen(kinds, shown), done)
