@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SUITES = [("spine", "bench_spine"), ("indicators", "bench_indicators")]
+SUITES = [("spine", "bench_spine"), ("indicators", "bench_indicators"), ("app", "bench_app")]
 
 
 def main() -> int:

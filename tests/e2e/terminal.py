@@ -39,6 +39,10 @@ class Terminal:
         self._tmux("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "sh")
         self._tmux("respawn-pane", "-k", "-t", "t", command)
 
+    def pane_pid(self) -> int:
+        """The pid of the pane's shell (the app is its child)."""
+        return int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}"))
+
     def screen(self) -> str:
         """The visible text of the pane."""
         return self._tmux("capture-pane", "-p", "-t", "t")

@@ -205,14 +205,14 @@ class TuichartApp(App[int]):
         """
         need = MIN_WARMUP + 1000
         worker = get_current_worker()
-        with self._history_lock:  # one load at a time: a newer request then finds what the older one fetched
+        endpoints = self.endpoints if sync else None
+        if before is None or endpoints is None:  # the store alone: no need to wait for an older request's fetch
+            stored = load_history(self.store, key, need, endpoints=None, before=before)
+            self.post_message(HistoryLoaded(stored, self.store.count(key)))
+        if endpoints is None:
+            return
+        with self._history_lock:  # one fetch at a time: a newer request then finds what the older one fetched
             if worker.is_cancelled:
-                return
-            endpoints = self.endpoints if sync else None
-            if before is None or endpoints is None:
-                stored = load_history(self.store, key, need, endpoints=None, before=before)
-                self.post_message(HistoryLoaded(stored, self.store.count(key)))
-            if endpoints is None or worker.is_cancelled:
                 return
             history = load_history(self.store, key, need, endpoints=endpoints, before=before)
             self.post_message(HistoryLoaded(history, self.store.count(key)))

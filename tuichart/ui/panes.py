@@ -10,6 +10,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
+from tuichart.ui.ansi import ansi_to_text
+from tuichart.ui.cells import bar_points, candle_points
 from tuichart.ui.format import fmt_price, fmt_volume, price_decimals
 from tuichart.ui.palette import CURSOR, DOWN, LEVEL, RGB, UP
 
@@ -63,10 +65,18 @@ class ChartPane(PlotextPlot):
             plt = self.plt
             plt.clear_figure()
             self._draw(self.data)
-            self._drawn = super().render()
+            self._drawn = self._build()
             self._drawn_key = key
             self.builds += 1
         return self._drawn
+
+    def _build(self) -> Text:
+        """PlotextPlot.render with a faster ANSI decoder: size the plot, apply the theme, build, decode."""
+        width, height = self.size.width, self.size.height
+        self._plot.plotsize(width, height)
+        self._plot._set_size(width, height)  # as PlotextPlot does: resizing misbehaves without it
+        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
+        return ansi_to_text(self._plot.build())
 
     def _draw(self, d: PaneData) -> None:
         plt = self.plt
@@ -77,31 +87,25 @@ class ChartPane(PlotextPlot):
             return
         x = list(range(d.count))
         low, high = _y_range(d)
+        step = (high - low) / (2 * max(1, self.size.height)) if math.isfinite(high - low) and high > low else 1.0
         if d.candles is not None:
             c = d.candles
-            data = {
-                "Open": c["open"].tolist(),
-                "Close": c["close"].tolist(),
-                "High": c["high"].tolist(),
-                "Low": c["low"].tolist(),
-            }
-            plt.candlestick(x, data, colors=[UP, DOWN] if d.color else None)  # type: ignore[arg-type]
+            points = candle_points(c["open"], c["high"], c["low"], c["close"], step)
+            for part, marker in (("wick", "│"), ("body", "█")):  # bodies drawn over wicks
+                for side, colour in (("up", UP), ("down", DOWN)):
+                    xs, ys = points[f"{side}_{part}"]
+                    if xs:
+                        plt.scatter(xs, ys, marker=marker, color=colour if d.color else None)
         if d.bars is not None:
             heights, up = d.bars
             for mask, colour in ((up, UP), (~up, DOWN)):
-                xs = [i for i in x if mask[i] and math.isfinite(heights[i])]
+                xs, ys = bar_points(np.where(mask, heights, np.nan), 0.0, step)
                 if xs:
-                    plt.bar(
-                        xs,
-                        [float(heights[i]) for i in xs],
-                        color=colour if d.color else None,
-                        width=0.6,
-                        minimum=0.0 if d.kind == "volume" else None,
-                    )
+                    plt.scatter(xs, ys, marker="█", color=colour if d.color else None)
         for _, values, colour in d.lines:
-            xs = [i for i in x if math.isfinite(values[i])]
-            if len(xs) > 1:
-                plt.plot(xs, [float(values[i]) for i in xs], color=colour if d.color else None, marker="hd")
+            idx = [i for i in x if math.isfinite(values[i])]
+            if len(idx) > 1:  # "hd" quadrant lines: the smoothest plotext draws, and most of a redraw's cost
+                plt.plot(idx, [float(values[i]) for i in idx], color=colour if d.color else None, marker="hd")
         for level in d.levels:
             plt.hline(level, LEVEL if d.color else None)
         if d.cursor is not None:

@@ -1,0 +1,266 @@
+"""App benchmarks: full redraw, symbol switch, and — with the real CLI in tmux — CPU, start time and memory.
+
+BENCH_CPU_SECONDS (default 60) sets how long the CPU measurement watches the app stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.app.helpers import ThreadedExchange  # noqa: E402
+from tests.e2e.harness import exchange_process  # noqa: E402
+from tests.e2e.terminal import Terminal  # noqa: E402
+from tuichart.app import AppOptions, TuichartApp, make_app  # noqa: E402
+from tuichart.domain import Interval, SeriesKey  # noqa: E402
+from tuichart.exchange import synthetic_market  # noqa: E402
+from tuichart.market.presets import resolve_exchange  # noqa: E402
+from tuichart.store import Store  # noqa: E402
+from tuichart.ui.panes import ChartPane  # noqa: E402
+
+SYMBOLS_50 = [
+    "BTCUSDT",
+    "ETHUSDT",
+    "SOLUSDT",
+    "BNBUSDT",
+    "XRPUSDT",
+    "DOGEUSDT",
+    "ADAUSDT",
+    "TRXUSDT",
+    "AVAXUSDT",
+    "LINKUSDT",
+    "DOTUSDT",
+    "LTCUSDT",
+    "BCHUSDT",
+    "NEARUSDT",
+    "UNIUSDT",
+    "ATOMUSDT",
+    "XLMUSDT",
+    "ETCUSDT",
+    "FILUSDT",
+    "APTUSDT",
+    "ARBUSDT",
+    "OPUSDT",
+    "INJUSDT",
+    "SUIUSDT",
+    "TIAUSDT",
+    "SEIUSDT",
+    "AAVEUSDT",
+    "MKRUSDT",
+    "ALGOUSDT",
+    "HBARUSDT",
+    "ICPUSDT",
+    "VETUSDT",
+    "SANDUSDT",
+    "MANAUSDT",
+    "AXSUSDT",
+    "GALAUSDT",
+    "EGLDUSDT",
+    "THETAUSDT",
+    "FTMUSDT",
+    "RUNEUSDT",
+    "KAVAUSDT",
+    "CRVUSDT",
+    "LDOUSDT",
+    "SNXUSDT",
+    "COMPUSDT",
+    "ENSUSDT",
+    "PEPEUSDT",
+    "SHIBUSDT",
+    "FLOKIUSDT",
+    "WIFUSDT",
+]
+SIZE = (200, 50)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# ---- in-process: the app under Textual's headless driver at 200x50 ---------------------------------------
+
+
+def fill_store(store: Store, ex: ThreadedExchange, symbols: list[str], count: int) -> None:
+    """`count` closed 1m candles per symbol, straight from the exchange's market."""
+    market = ex.exchange.market
+    now = market.clock_ms()
+    for sym in symbols:
+        key = SeriesKey(sym, Interval.M1)
+        candles = market.candles(key, 0, now, now, count + 1, newest=True)[:-1]  # the last is still forming
+        store.upsert(key, candles)
+
+
+async def until(predicate: object, timeout: float = 20.0) -> None:
+    """Yield to the app until `predicate()` holds."""
+    deadline = time.perf_counter() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there")
+        await asyncio.sleep(0.001)
+
+
+def drawn(app: TuichartApp, key: SeriesKey) -> bool:
+    """True once the candle pane shows the newest data of `key`."""
+    pane = app.query_one("#pane-candles", ChartPane)
+    chart = app.charts.get(key)
+    return (
+        chart is not None
+        and app.current_key == key
+        and pane._drawn_key is not None
+        and (pane._drawn_key[0] == pane.data.version == app._view_version)
+    )
+
+
+async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
+    """(median full redraw, p50 switch, p95 switch) in seconds."""
+    symbols = SYMBOLS_50[:20]
+    market = synthetic_market(symbols, seed=1, speed=1.0, history_days=3)
+    ex = ThreadedExchange(market)
+    store = Store.open(tmp / "data")
+    try:
+        fill_store(store, ex, symbols, 1000)
+        options = AppOptions(
+            symbols=symbols, interval=Interval.M1, exchange=ex.url, data_dir=tmp / "data", save_choices=False
+        )
+        app = make_app(options, store, endpoints=resolve_exchange(ex.url))
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: drawn(app, app.current_key) and app.status.state == "live")
+            await pilot.pause(0.5)
+            panes = [p for p in app.query(ChartPane).results(ChartPane) if p.display]
+            redraws = []
+            for _ in range(30):
+                t0 = time.perf_counter()
+                app._redraw()
+                for pane in panes:
+                    pane.render()
+                redraws.append(time.perf_counter() - t0)
+            switches = []
+            # down the list and back: more symbols than cached charts, so each switch loads from the store
+            for key in ["j"] * (len(symbols) - 1) + ["k"] * (len(symbols) - 1):
+                before = app.current_key
+                t0 = time.perf_counter()
+                app.simulate_key(key)  # as the terminal delivers it; pilot.press would also wait for idle
+                await until(lambda b=before: app.current_key != b and drawn(app, app.current_key))
+                switches.append(time.perf_counter() - t0)
+                await until(lambda: not any(w.group == "history" and not w.is_finished for w in app.workers))
+                await pilot.pause(0.3)  # let the exchange's fill-in redraw finish: switches are timed from idle
+        return statistics.median(redraws), percentile(switches, 0.5), percentile(switches, 0.95)
+    finally:
+        store.close()
+        ex.stop()
+
+
+# ---- the real CLI in tmux: CPU, start time, memory --------------------------------------------------------
+
+
+@contextmanager
+def app_in_terminal(tmp: Path, url: str, symbols: list[str], data: Path) -> Iterator[Terminal]:
+    """`tuichart SYMBOLS --exchange URL` in a 200x50 tmux pane at the default fps."""
+    term = Terminal(tmp, *SIZE)
+    env = {
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "TUICHART_CONFIG": str(tmp / "config.toml"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+    }
+    try:
+        term.start([*symbols, "--exchange", url, "--data-dir", str(data)], env)
+        yield term
+    finally:
+        term.keys("q")
+        term.close()
+
+
+def app_pid(term: Terminal) -> int:
+    """The pid of the Python process in the pane (the shell's child)."""
+    shell = term.pane_pid()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True).stdout.split()
+        if out:
+            return int(out[0])
+        time.sleep(0.05)
+    raise TimeoutError("no app process")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError("no VmRSS")
+
+
+def live_chart(symbol: str) -> object:
+    """A screen predicate: the chart of `symbol` drawn and the feed live."""
+    return lambda s: f" {symbol} 1m " in s and "● live" in s and " O " in s
+
+
+def bench_terminal(tmp: Path, cpu_window: float) -> tuple[float, float, float]:
+    """(CPU % of one core over the window with 20 symbols, median start-to-chart s on a warm store, RSS MB, 50)."""
+    with exchange_process("--synthetic", *SYMBOLS_50, "--seed", "2", "--speed", "1") as ex:
+        data = tmp / "data"
+        with app_in_terminal(tmp, ex.url, SYMBOLS_50[:20], data) as term:
+            term.wait(live_chart("BTCUSDT"), timeout=60, what="the first chart")  # also warms the store
+            pid = app_pid(term)
+            time.sleep(5)
+            c0, t0 = cpu_seconds(pid), time.monotonic()
+            time.sleep(cpu_window)
+            cpu = (cpu_seconds(pid) - c0) / (time.monotonic() - t0) * 100
+        starts = []
+        for _ in range(3):
+            time.sleep(1)
+            with app_in_terminal(tmp, ex.url, SYMBOLS_50[:20], data) as term:
+                t0 = time.monotonic()
+                term.wait(lambda s: " BTCUSDT 1m " in s and " O " in s, timeout=30, what="the first chart")
+                starts.append(time.monotonic() - t0)
+        with app_in_terminal(tmp, ex.url, SYMBOLS_50, tmp / "data50") as term:
+            term.wait(live_chart("BTCUSDT"), timeout=60, what="the first chart")
+            time.sleep(10)
+            rss = rss_mb(app_pid(term))
+    return cpu, statistics.median(starts), rss
+
+
+def main() -> list[tuple[str, str, str, str]]:
+    """Rows of (metric, measured, goal, verdict)."""
+    cpu_window = float(os.environ.get("BENCH_CPU_SECONDS", "60"))
+    with tempfile.TemporaryDirectory() as d:
+        redraw, p50, p95 = asyncio.run(bench_in_process(Path(d)))
+    with tempfile.TemporaryDirectory() as d:
+        cpu, start, rss = bench_terminal(Path(d), cpu_window)
+    return [
+        ("full redraw 200x50, all panes", f"{redraw * 1000:.1f} ms", "<= 50 ms", f"{0.05 / redraw:.2f}x goal"),
+        (
+            "symbol switch to drawn chart (p95)",
+            f"{p95 * 1000:.1f} ms",
+            "<= 100 ms",
+            f"{0.1 / p95:.2f}x goal; p50 {p50 * 1000:.1f} ms",
+        ),
+        (f"CPU, 20 symbols streaming, {cpu_window:g} s", f"{cpu:.2f} %", "<= 3 %", f"{3 / max(cpu, 1e-9):.2f}x goal"),
+        ("start to first chart, warm store", f"{start:.2f} s", "<= 1.0 s", f"{1.0 / start:.2f}x goal"),
+        ("RSS with 50 symbols", f"{rss:.0f} MB", "<= 150 MB", f"{150 / rss:.2f}x goal"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in main():
+        print(" | ".join(row))
