@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA ?= data
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install clean screenshot
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+screenshot:  # README's picture, from the main-screen snapshot (needs rsvg-convert and fonts-firacode)
+	rsvg-convert -w 1500 tests/app/__snapshots__/test_snapshots/test_main_screen.svg -o docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -29,7 +29,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("a", "add a symbol (search the exchange's trading symbols)"),
     ("d", "remove the highlighted symbol"),
     ("s", "save an SVG screenshot"),
-    ("o", "open the chart in a browser (popout)"),
+    ("o", "browser popout (not in this version yet)"),
     ("?", "this help"),
     ("q, Ctrl+C", "quit"),
 )
