@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.cli.helpers import run_cli
 from tests.e2e.harness import exchange_process
 from tests.e2e.terminal import Terminal
 from tuichart.store import STORE_FILE
@@ -71,3 +72,21 @@ def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
     counts = dict(con.execute("SELECT symbol, count(*) FROM klines WHERE interval = '1m' GROUP BY symbol").fetchall())
     con.close()
     assert set(counts) == set(SYMBOLS) and min(counts.values()) > 100  # history was stored for every symbol
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, terminal: Terminal) -> None:
+    with exchange_process("--synthetic", *SYMBOLS, "--seed", "5") as ex:
+        env = {"TERM": "xterm-256color", "TUICHART_CONFIG": str(tmp_path / "c.toml"), "XDG_STATE_HOME": str(tmp_path)}
+        terminal.start(["BTCUSDT", "NOPEUSDT", "--exchange", ex.url, "--data-dir", str(tmp_path / "data")], env)
+        assert terminal.exit_status() == 2
+        screen = terminal.screen()
+        assert "unknown or not trading symbol 'NOPEUSDT'" in screen and "Traceback" not in screen
+
+    no_tty = run_cli("BTCUSDT", "--data-dir", tmp_path / "data")  # stdin and stdout are pipes here
+    assert no_tty.returncode == 2
+    assert no_tty.stderr.strip().splitlines() == [
+        "tuichart: the app needs a terminal; for headless use try `tuichart record` (see --help)"
+    ]
+    for args, message in ((["--fps", "0"], "--fps must be between 0 and 60"), (["-i", "2m"], "unknown interval")):
+        bad = run_cli("BTCUSDT", *args, "--data-dir", tmp_path / "data")
+        assert bad.returncode == 2 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from rich.live import Live
-from rich.table import Table
 
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import Settings
-from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey
 from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
@@ -20,6 +16,7 @@ from tuichart.services.backfill import backfill as run_backfill
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.feed import FeedPolicy, MarketFeed
 from tuichart.services.indicator_book import IndicatorBook, store_history
+from tuichart.services.live_session import stream_policy
 from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, record_events, span_summary
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
@@ -28,13 +25,7 @@ from tuichart.timeparse import format_time
 def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]:
     """The stream, REST and feed policies from the `[network]` settings."""
     n = settings.network
-    return (
-        StreamPolicy(
-            backoff_initial=n.reconnect_initial, backoff_cap=n.reconnect_cap, silence_timeout=n.silence_timeout
-        ),
-        RetryPolicy(scale=n.retry_scale),
-        FeedPolicy(grace=n.close_grace),
-    )
+    return stream_policy(n), RetryPolicy(scale=n.retry_scale), FeedPolicy(grace=n.close_grace)
 
 
 def _say(text: str) -> None:
@@ -129,66 +120,3 @@ def _report_status(ev: FeedEvent, stats: RecordStats) -> None:
     if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
         retry = f" in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
         _say(f"feed {ev.state.value}{retry}: {ev.detail}")
-
-
-@dataclass(slots=True)
-class _Row:
-    last: float = float("nan")
-    change: float = 0.0
-    closed: int = 0
-
-
-def watch(settings: Settings, symbols: list[str], interval: Interval, *, demo: bool) -> int:
-    """`tuichart [SYMBOL ...]`: a live watchlist that records closed candles while it runs."""
-    return asyncio.run(_watch(settings, symbols, interval, demo))
-
-
-async def _watch(settings: Settings, symbols: list[str], interval: Interval, demo: bool) -> int:
-    stream_policy, retry_policy, feed_policy = policies(settings)
-    async with (
-        exchange_endpoints(settings.exchange, DemoMarket() if demo else None, symbols) as endpoints,
-        RestClient(endpoints, policy=retry_policy) as rest,
-    ):
-        valid = await rest.validate_symbols(symbols)
-        keys = [SeriesKey(s, interval) for s in valid]
-        start = await rest.server_time()
-        store = Store.open(settings.data_dir)
-        if store.notice:
-            _say(store.notice)
-        writer = StoreWriter(store)
-        tracker = ClosedTracker(store, start)
-        book = IndicatorBook(store_history(store))
-        stream = KlineStream(endpoints.ws_base, keys, tickers=True, policy=stream_policy)
-        feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
-        rows = {k.symbol: _Row() for k in keys}
-        state = ["connecting"]
-        title = f"tuichart {'DEMO ' if demo else ''}- {endpoints.name} - {interval.value}"
-
-        def table() -> Table:
-            t = Table(title=title, caption=f"feed {state[0]}; store {store.mode.value}; Ctrl-C quits")
-            for col in ("symbol", "last", "24h %", "closed"):
-                t.add_column(col, justify="left" if col == "symbol" else "right")
-            for sym, r in rows.items():
-                colour = "green" if r.change >= 0 else "red"
-                t.add_row(sym, f"{r.last:.8g}", f"[{colour}]{r.change:+.2f}[/]", str(r.closed))
-            return t
-
-        with Live(table(), console=stderr, refresh_per_second=4) as live:
-
-            def on_event(ev: FeedEvent, stats: RecordStats) -> None:
-                if isinstance(ev, TickerEvent) and ev.symbol in rows:
-                    rows[ev.symbol].last, rows[ev.symbol].change = ev.last, ev.change_pct
-                elif isinstance(ev, KlineEvent) and ev.key.symbol in rows:
-                    rows[ev.key.symbol].last = ev.candle.close
-                    rows[ev.key.symbol].closed = stats.closed.get(ev.key, 0)
-                elif isinstance(ev, FeedStatus):
-                    state[0] = ev.state.value + (f" (retry in {ev.retry_in:.0f} s)" if ev.retry_in else "")
-                live.update(table())
-
-            try:
-                await record_events(feed.events(), writer, store, tracker, book=book, on_event=on_event)
-            finally:
-                await stream.close()
-                writer.close()
-                store.close()
-    return 0

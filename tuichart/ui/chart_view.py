@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from tuichart.indicators import Scale, Study
@@ -100,36 +101,12 @@ def build_view(
 
 
 def _with(pane: PaneData, cursor: int | None, color: bool) -> PaneData:
-    return PaneData(
-        pane.version,
-        pane.candles,
-        pane.bars,
-        pane.lines,
-        pane.levels,
-        pane.y_range,
-        cursor,
-        pane.x_labels,
-        pane.count,
-        pane.kind,
-        color,
-    )
+    return dataclasses.replace(pane, cursor=cursor, color=color)
 
 
 def with_time_axis(pane: PaneData, labels: tuple[tuple[int, str], ...]) -> PaneData:
     """The same pane with time labels under it (only the lowest visible pane gets them)."""
-    return PaneData(
-        pane.version,
-        pane.candles,
-        pane.bars,
-        pane.lines,
-        pane.levels,
-        pane.y_range,
-        pane.cursor,
-        labels,
-        pane.count,
-        pane.kind,
-        pane.color,
-    )
+    return dataclasses.replace(pane, x_labels=labels)
 
 
 def time_labels(chart: ChartData, viewport: Viewport, plot_width: int, every: int = 14) -> tuple[tuple[int, str], ...]:
