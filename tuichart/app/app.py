@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 DIGIT_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M")
 CACHED_CHARTS = 8
+QUOTES_EVERY = 1.0  # seconds between watchlist repaints
 Y_AXIS = 12  # columns plotext uses for y tick labels, roughly
 
 
@@ -100,6 +101,7 @@ class TuichartApp(App[int]):
         self._last_message = 0.0
         self._dirty = True
         self._quotes_dirty: set[str] = set()
+        self._quotes_shown_at = 0.0
         self._view_version = 0
         self._reported: set[tuple[str, str, str]] = set()
         self._loading_older = False
@@ -358,7 +360,10 @@ class TuichartApp(App[int]):
     @guarded
     def _frame(self) -> None:
         """Runs at --fps: pushes new data down to the widgets that need it."""
-        if self._quotes_dirty:
+        now = asyncio.get_running_loop().time()
+        # the watchlist repaints whole on any change: once a second is as often as Binance's tickers come
+        if self._quotes_dirty and now - self._quotes_shown_at >= QUOTES_EVERY:
+            self._quotes_shown_at = now
             table = self.query_one(Watchlist)
             chart_rsi = {
                 k.symbol: c.value("rsi", len(c) - 1) for k, c in self.charts.items() if len(c) and "rsi" in c.columns
@@ -368,7 +373,7 @@ class TuichartApp(App[int]):
                     self.quotes[sym].rsi = chart_rsi[sym]
                 table.update_quote(sym, self.quotes[sym])
             self._quotes_dirty.clear()
-        quiet = asyncio.get_running_loop().time() - self._last_message if self._last_message else None
+        quiet = now - self._last_message if self._last_message else None
         hidden = f"hidden for size: {', '.join(self._hidden_by_size)}" if self._hidden_by_size else ""
         stored = self.stored.get(self.current_key, 0)
         status = _replace(

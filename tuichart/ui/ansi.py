@@ -1,4 +1,4 @@
-"""A fast ANSI-to-Text decoder for plotext's output (rich's general decoder is the slower half of a redraw)."""
+"""Fast ANSI decoding of plotext's output, to Text or straight to Strips (rich's general decoder is slow)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import re
 from functools import lru_cache
 
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
+from textual.strip import Strip
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 _ATTRS = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink", 7: "reverse", 9: "strike"}
@@ -39,6 +41,35 @@ def ansi_to_text(ansi: str) -> Text:
         if style is not None:
             spans.append(Span(pos, pos + len(tail), style))
     return Text("".join(plain), spans=spans, end="")
+
+
+def ansi_to_strips(ansi: str, width: int) -> list[Strip]:
+    """One Strip per line, each exactly `width` cells: what a line-API widget returns, with no Text in between."""
+    strips: list[Strip] = []
+    line: list[Segment] = []
+    state: State = (None, None, frozenset())
+    last = 0
+
+    def add(chunk: str) -> None:
+        nonlocal line
+        parts = chunk.split("\n")
+        for n, part in enumerate(parts):
+            if n:
+                strips.append(Strip(line).adjust_cell_length(width))
+                line = []
+            if part:
+                line.append(Segment(part, _style(state)))
+
+    for m in _SGR.finditer(ansi):
+        if m.start() > last:
+            add(ansi[last : m.start()])
+        state = _apply(state, m.group(1))
+        last = m.end()
+    if last < len(ansi):
+        add(ansi[last:])
+    if line:
+        strips.append(Strip(line).adjust_cell_length(width))
+    return strips
 
 
 @lru_cache(maxsize=1024)

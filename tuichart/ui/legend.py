@@ -35,7 +35,7 @@ class Legend(Static):
 
     def show(self, data: LegendData) -> None:
         """Redraw for this data."""
-        self.update(render_legend(data))
+        self.update(render_legend(data), layout=False)  # fixed size: a relayout would repaint every widget
 
 
 def render_legend(d: LegendData) -> Text:

@@ -6,11 +6,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from rich.text import Text
-from textual.app import RenderResult
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from tuichart.ui.ansi import ansi_to_text
+from tuichart.ui.ansi import ansi_to_strips
 from tuichart.ui.cells import bar_points, candle_points
 from tuichart.ui.format import fmt_price, fmt_volume, price_decimals
 from tuichart.ui.palette import CURSOR, DOWN, LEVEL, RGB, UP
@@ -50,7 +49,7 @@ class ChartPane(PlotextPlot):
         super().__init__(id=id, classes=classes)
         self.data = PaneData()
         self._drawn_key: tuple[object, ...] | None = None
-        self._drawn: RenderResult = Text()
+        self._strips: list[Strip] = []
         self.builds = 0
 
     def show(self, data: PaneData) -> None:
@@ -58,25 +57,29 @@ class ChartPane(PlotextPlot):
         self.data = data
         self.refresh()
 
-    def render(self) -> RenderResult:
-        """The picture for the current data and size (cached between repaints)."""
+    def render_line(self, y: int) -> Strip:
+        """Line `y` of the picture (the line API: plotext's lines go straight to Strips, no Text in between)."""
+        strips = self.picture()
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)
+
+    def picture(self) -> list[Strip]:
+        """The picture's lines for the current data and size, rebuilt only when one of them changed."""
         key = (self.data.version, self.size.width, self.size.height, self.app.theme)
         if key != self._drawn_key:
-            plt = self.plt
-            plt.clear_figure()
+            self.plt.clear_figure()
             self._draw(self.data)
-            self._drawn = self._build()
+            self._strips = self._build()
             self._drawn_key = key
             self.builds += 1
-        return self._drawn
+        return self._strips
 
-    def _build(self) -> Text:
+    def _build(self) -> list[Strip]:
         """PlotextPlot.render with a faster ANSI decoder: size the plot, apply the theme, build, decode."""
         width, height = self.size.width, self.size.height
         self._plot.plotsize(width, height)
         self._plot._set_size(width, height)  # as PlotextPlot does: resizing misbehaves without it
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
-        return ansi_to_text(self._plot.build())
+        return ansi_to_strips(self._plot.build(), width)
 
     def _draw(self, d: PaneData) -> None:
         plt = self.plt

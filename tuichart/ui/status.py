@@ -37,7 +37,7 @@ class StatusBar(Static):
 
     def show(self, data: StatusData) -> None:
         """Redraw for this data (only when it changed)."""
-        self.update(render_status(data))
+        self.update(render_status(data), layout=False)  # fixed size: a relayout would repaint every widget
 
 
 def render_status(d: StatusData) -> Text:

@@ -42,6 +42,7 @@ class Watchlist(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
         self.show_rsi = show_rsi
         self.symbols: list[str] = []
+        self._shown: dict[tuple[str, str], tuple[str, str]] = {}
 
     def on_mount(self) -> None:
         """Columns."""
@@ -54,6 +55,7 @@ class Watchlist(DataTable[Text]):
     def set_symbols(self, symbols: list[str], selected: str | None) -> None:
         """Rebuild the rows for this list of symbols, keeping the cursor on `selected`."""
         self.symbols = list(symbols)
+        self._shown.clear()
         self.clear()
         for sym in symbols:
             cells = [Text(sym), Text("—", justify="right"), Text("—", justify="right")]
@@ -68,11 +70,13 @@ class Watchlist(DataTable[Text]):
         if symbol not in self.symbols:
             return
         colour = hex_of(UP if quote.change_pct >= 0 else DOWN) if math.isfinite(quote.change_pct) else ""
-        self.update_cell(symbol, "last", Text(fmt_price(quote.last), justify="right"))
-        self.update_cell(symbol, "change", Text(fmt_change(quote.change_pct), style=colour, justify="right"))
+        cells = {"last": (fmt_price(quote.last), ""), "change": (fmt_change(quote.change_pct), colour)}
         if self.show_rsi:
-            rsi = f"{quote.rsi:.0f}" if math.isfinite(quote.rsi) else "—"
-            self.update_cell(symbol, "rsi", Text(rsi, justify="right"))
+            cells["rsi"] = (f"{quote.rsi:.0f}" if math.isfinite(quote.rsi) else "—", "")
+        for column, shown in cells.items():
+            if self._shown.get((symbol, column)) != shown:  # any cell update repaints the whole table
+                self._shown[(symbol, column)] = shown
+                self.update_cell(symbol, column, Text(shown[0], style=shown[1], justify="right"))
 
     @property
     def highlighted(self) -> str | None:
