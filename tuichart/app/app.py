@@ -368,7 +368,7 @@ class TuichartApp(App[int]):
             chart_rsi = {
                 k.symbol: c.value("rsi", len(c) - 1) for k, c in self.charts.items() if len(c) and "rsi" in c.columns
             }
-            for sym in self._quotes_dirty:
+            for sym in self._quotes_dirty & self.quotes.keys():  # a symbol removed since is skipped
                 if sym in chart_rsi:
                     self.quotes[sym].rsi = chart_rsi[sym]
                 table.update_quote(sym, self.quotes[sym])
