@@ -40,6 +40,7 @@ def ready(*keys: str) -> Callable[[Pilot], object]:
         for key in keys:
             await pilot.press(key)
             await wait_for(pilot, chart_ready(app))
+        await wait_for(pilot, lambda: not app._quotes_dirty)  # the watchlist repaints once a second
         await pilot.pause(0.3)
 
     return run_before
@@ -90,6 +91,7 @@ def test_add_and_remove_symbol(snap_compare: Snap, tmp_path: Path, frozen: Threa
         await wait_for(pilot, lambda: "ADAUSDT" in app.watchlist)
         await pilot.press("j", "d")
         await wait_for(pilot, chart_ready(app))
+        await wait_for(pilot, lambda: not app._quotes_dirty)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -108,7 +110,7 @@ def test_disconnected(snap_compare: Snap, tmp_path: Path) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
-        await wait_for(pilot, lambda: not app._dirty)
+        await wait_for(pilot, lambda: not app._dirty and not app._quotes_dirty)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

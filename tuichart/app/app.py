@@ -14,7 +14,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tuichart.app.guard import guarded
@@ -426,17 +426,14 @@ class TuichartApp(App[int]):
 
     # ---- actions --------------------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#watchlist")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        symbol = self.query_one(Watchlist).highlighted
-        if symbol and symbol != self.selected:
-            self._select(symbol)
+    @on(Watchlist.Highlighted)
+    def _highlighted(self, event: Watchlist.Highlighted) -> None:
+        if event.symbol != self.selected:
+            self._select(event.symbol)
 
-    @on(DataTable.RowSelected, "#watchlist")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        symbol = self.query_one(Watchlist).highlighted
-        if symbol:
-            self._select(symbol)
+    @on(Watchlist.Selected)
+    def _selected(self, event: Watchlist.Selected) -> None:
+        self._select(event.symbol)
 
     def _select(self, symbol: str) -> None:
         self.selected = symbol
