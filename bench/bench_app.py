@@ -145,7 +145,7 @@ async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
                 t0 = time.perf_counter()
                 app._redraw()
                 for pane in panes:
-                    pane.render()
+                    pane.picture()  # what the screen's render_line calls: plotext build + lines to Strips
                 redraws.append(time.perf_counter() - t0)
             switches = []
             # down the list and back: more symbols than cached charts, so each switch loads from the store

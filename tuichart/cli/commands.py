@@ -12,9 +12,6 @@ from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
-from tuichart.services.exporter import export_partitioned, export_series, indicator_columns
-from tuichart.services.importer import import_files, prepare_import
-from tuichart.services.indicator_rebuild import missing_indicator_rows, rebuild
 from tuichart.store import Store
 from tuichart.timeparse import format_time, parse_time
 
@@ -25,6 +22,8 @@ def _say(text: str) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """`tuichart import FILE|DIR ...`."""
+    from tuichart.services.importer import import_files, prepare_import  # each command imports what it uses
+
     settings = load_settings(args.data_dir, args.exchange)
     paths = [Path(p) for p in args.paths]
     with progress_bar() as progress:
@@ -40,6 +39,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`tuichart export SYMBOL -i INTERVAL ...`."""
+    from tuichart.services.exporter import export_partitioned, export_series, indicator_columns
+    from tuichart.services.indicator_rebuild import missing_indicator_rows
+
     settings = load_settings(args.data_dir, args.exchange)
     key = SeriesKey(normalize_symbol(args.symbol), Interval.parse(args.interval))
     since = parse_time(args.since) if args.since else None
@@ -81,6 +83,8 @@ def _export_stdout(
     store: Store, key: SeriesKey, since: int | None, until: int | None, indicators: Sequence[str]
 ) -> int:
     import tempfile
+
+    from tuichart.services.exporter import export_series
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export.csv"
@@ -150,6 +154,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     """`tuichart indicators rebuild|list`."""
+    from tuichart.services.indicator_rebuild import rebuild
+
     if args.action == "list":
         for line in registry_lines():
             print(line)
