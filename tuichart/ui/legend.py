@@ -30,7 +30,7 @@ class Legend(Static):
     """Two lines: the candle under the cursor, then the indicator values at it."""
 
     DEFAULT_CSS = """
-    Legend { height: 2; width: 1fr; padding: 0 1; }
+    Legend { height: 2; width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(self, data: LegendData) -> None:

@@ -165,6 +165,8 @@ def _label(v: float, kind: str, span: float) -> str:
         return fmt_volume(v)
     if kind == "points":
         return f"{v:.0f}" if span >= 10 else f"{v:.2f}"
+    if v == 0:
+        return "0"
     # enough decimals to tell the ticks apart, at least the price's significant digits
     decimals = max(price_decimals(abs(v) or span, 4), price_decimals(span, 3))
     return fmt_price(v, decimals)

@@ -32,7 +32,7 @@ class StatusBar(Static):
     """One line at the bottom."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; width: 1fr; background: $panel; padding: 0 1; }
+    StatusBar { height: 1; width: 1fr; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(self, data: StatusData) -> None:
