@@ -184,7 +184,9 @@ class KlineStream:
                 yield "connection near its 24 h limit; reconnecting early"
                 return
             try:
-                frame = await asyncio.wait_for(ws.recv(), min(self.policy.silence_timeout, self.policy.max_age - age))
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races a message
+                async with asyncio.timeout(min(self.policy.silence_timeout, self.policy.max_age - age)):
+                    frame = await ws.recv()
             except TimeoutError:
                 if time.monotonic() - opened >= self.policy.max_age:
                     continue

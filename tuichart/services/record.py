@@ -99,7 +99,8 @@ async def record_events(
             await task
         else:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - time.monotonic()))
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):  # not wait_for: see stream.py
+                    await asyncio.shield(task)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from tuichart.domain import CANDLE_FIELDS, Candle, Gap, Interval, SeriesKey
@@ -95,7 +96,7 @@ class Store:
         self._writable()
         if frame.height == 0:
             return 0
-        batch = frame.select(CANDLE_FIELDS).to_arrow()  # noqa: F841 - read by DuckDB's replacement scan
+        batch = _columns(frame, CANDLE_FIELDS)  # noqa: F841 - read by DuckDB's replacement scan
         select = (
             "SELECT ?, ?, "
             + _TS.format(c="open_time")
@@ -132,10 +133,8 @@ class Store:
         self._writable()
         if frame.height == 0:
             return 0
-        batch = frame.select(  # noqa: F841 - read by DuckDB's replacement scan
-            "open_time", *[pl.col(c).fill_nan(None) for c in INDICATOR_COLUMNS]
-        ).to_arrow()
-        cols = ", ".join(INDICATOR_COLUMNS)
+        batch = _columns(frame, ("open_time", *INDICATOR_COLUMNS))  # noqa: F841 - read by DuckDB's replacement scan
+        cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)  # NaN as NULL
         sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
         with self._lock:
             cur = self._conn.cursor()
@@ -178,8 +177,8 @@ class Store:
 
     def _frame(self, sql: str, params: Sequence[object]) -> pl.DataFrame:
         with self._lock:
-            frame: pl.DataFrame = self._conn.sql(sql, params=list(params)).pl()
-        return frame.cast(CANDLE_SCHEMA)
+            columns = self._conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
+        return pl.DataFrame(columns).cast(CANDLE_SCHEMA)
 
     def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
         """Write a query's rows with DuckDB's COPY (Parquet, JSON, partitioned datasets)."""
@@ -291,3 +290,8 @@ class Store:
                 last = first + (count - 1) * key.interval.nominal_ms
             out.append(Gap(key, first, last, count))
         return out
+
+
+def _columns(frame: pl.DataFrame, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Columns as NumPy arrays, which DuckDB scans in place (Arrow would load pyarrow, ~65 MB, into the app)."""
+    return {name: frame[name].to_numpy() for name in names}
