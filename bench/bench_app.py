@@ -119,8 +119,7 @@ def drawn(app: TuichartApp, key: SeriesKey) -> bool:
     return (
         chart is not None
         and app.current_key == key
-        and pane._drawn_key is not None
-        and (pane._drawn_key[0] == pane.data.version == app._view_version)
+        and pane.shown_version == pane.data.version == app._view_version
     )
 
 
@@ -145,6 +144,7 @@ async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
                 t0 = time.perf_counter()
                 app._redraw()
                 for pane in panes:
+                    pane._drawn_key = None  # a full redraw: every pane rebuilt, none kept as unchanged
                     pane.picture()  # what the screen's render_line calls: plotext build + lines to Strips
                 redraws.append(time.perf_counter() - t0)
             switches = []

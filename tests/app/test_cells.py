@@ -48,3 +48,24 @@ def test_ansi_decoder_gives_the_same_styled_segments_as_rich() -> None:
     rich = list(Segment.simplify(Text.from_ansi(ansi).render(console)))
     assert ansi_to_text(ansi).plain == Text.from_ansi(ansi).plain
     assert ours == rich
+
+
+def test_a_pane_look_changes_only_when_a_value_moves_on_its_grid() -> None:
+    from tuichart.ui.panes import PaneData, look
+
+    close = np.linspace(100.0, 110.0, 50)
+    ohlc = {"open": close - 0.5, "high": close + 1, "low": close - 1, "close": close}
+    ema = close - 0.2
+
+    def pane(version: int, last_close: float, last_ema: float) -> PaneData:
+        c = {k: v.copy() for k, v in ohlc.items()}
+        c["close"][-1] = last_close
+        e = ema.copy()
+        e[-1] = last_ema
+        return PaneData(version, candles=c, lines=(("ema", e, (1, 2, 3)),), count=50, y_range=(95.0, 115.0))
+
+    base = look(pane(1, 110.0, 109.8), rows=20)  # 20 rows x 4 = a grid step of 0.25
+    assert look(pane(2, 110.01, 109.81), rows=20) == base  # a tick within the step: same picture
+    assert look(pane(3, 110.3, 109.8), rows=20) != base  # the forming close moved a step
+    assert look(pane(4, 110.0, 109.3), rows=20) != base  # an overlay moved
+    assert look(pane(1, 110.0, 109.8), rows=10) == look(pane(5, 110.0, 109.8), rows=10)  # the version alone is not
