@@ -19,7 +19,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.app.helpers import ThreadedExchange  # noqa: E402
 from tests.e2e.harness import exchange_process  # noqa: E402
 from tests.e2e.terminal import Terminal  # noqa: E402
 from tuichart.app import AppOptions, TuichartApp, make_app  # noqa: E402
@@ -93,9 +92,9 @@ def percentile(values: list[float], q: float) -> float:
 # ---- in-process: the app under Textual's headless driver at 200x50 ---------------------------------------
 
 
-def fill_store(store: Store, ex: ThreadedExchange, symbols: list[str], count: int) -> None:
-    """`count` closed 1m candles per symbol, straight from the exchange's market."""
-    market = ex.exchange.market
+def fill_store(store: Store, symbols: list[str], count: int, seed: int) -> None:
+    """`count` closed 1m candles per symbol from the synthetic market the exchange process also serves."""
+    market = synthetic_market(symbols, seed=seed, history_days=3)
     now = market.clock_ms()
     for sym in symbols:
         key = SeriesKey(sym, Interval.M1)
@@ -116,21 +115,16 @@ def drawn(app: TuichartApp, key: SeriesKey) -> bool:
     """True once the candle pane shows the newest data of `key`."""
     pane = app.query_one("#pane-candles", ChartPane)
     chart = app.charts.get(key)
-    return (
-        chart is not None
-        and app.current_key == key
-        and pane.shown_version == pane.data.version == app._view_version
-    )
+    return chart is not None and app.current_key == key and pane.shown_version == pane.data.version == app._view_version
 
 
 async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
     """(median full redraw, p50 switch, p95 switch) in seconds."""
     symbols = SYMBOLS_50[:20]
-    market = synthetic_market(symbols, seed=1, speed=1.0, history_days=3)
-    ex = ThreadedExchange(market)
     store = Store.open(tmp / "data")
-    try:
-        fill_store(store, ex, symbols, 1000)
+    # the exchange in its own process, as in real use: in a thread here it would compete for the GIL
+    with exchange_process("--synthetic", *symbols, "--seed", "1", "--speed", "1") as ex:
+        fill_store(store, symbols, 1000, seed=1)
         options = AppOptions(
             symbols=symbols, interval=Interval.M1, exchange=ex.url, data_dir=tmp / "data", save_choices=False
         )
@@ -157,10 +151,8 @@ async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
                 switches.append(time.perf_counter() - t0)
                 await until(lambda: not any(w.group == "history" and not w.is_finished for w in app.workers))
                 await pilot.pause(0.3)  # let the exchange's fill-in redraw finish: switches are timed from idle
-        return statistics.median(redraws), percentile(switches, 0.5), percentile(switches, 0.95)
-    finally:
-        store.close()
-        ex.stop()
+    store.close()
+    return statistics.median(redraws), percentile(switches, 0.5), percentile(switches, 0.95)
 
 
 # ---- the real CLI in tmux: CPU, start time, memory --------------------------------------------------------
