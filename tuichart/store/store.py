@@ -193,16 +193,15 @@ class Store:
 
     def last_open_time(self, key: SeriesKey) -> int | None:
         """Open time (ms) of the newest stored candle of a series."""
-        if key in self._last_open:
-            return self._last_open[key]
-        row = self._query(
-            'SELECT epoch_ms(max(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
-            [key.symbol, key.interval.value],
-        )
-        value = row[0][0]
-        if not isinstance(value, int):
+        if key not in self._last_open:  # every write goes through upsert, which keeps this up to date
+            row = self._query(
+                'SELECT epoch_ms(max(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
+                [key.symbol, key.interval.value],
+            )
+            self._last_open[key] = row[0][0] if isinstance(row[0][0], int) else -1  # -1: none stored
+        value = self._last_open[key]
+        if value < 0:
             return None
-        self._last_open[key] = value
         return value
 
     def count(self, key: SeriesKey | None = None) -> int:
