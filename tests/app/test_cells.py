@@ -64,8 +64,8 @@ def test_a_pane_look_changes_only_when_a_value_moves_on_its_grid() -> None:
         e[-1] = last_ema
         return PaneData(version, candles=c, lines=(("ema", e, (1, 2, 3)),), count=50, y_range=(95.0, 115.0))
 
-    base = look(pane(1, 110.0, 109.8), rows=20)  # 20 rows x 4 = a grid step of 0.25
-    assert look(pane(2, 110.01, 109.81), rows=20) == base  # a tick within the step: same picture
-    assert look(pane(3, 110.3, 109.8), rows=20) != base  # the forming close moved a step
-    assert look(pane(4, 110.0, 109.3), rows=20) != base  # an overlay moved
+    base = look(pane(1, 110.0, 109.8), rows=10)  # 10 rows x 8 = a grid step of 0.25
+    assert look(pane(2, 110.01, 109.81), rows=10) == base  # a tick within the step: same picture
+    assert look(pane(3, 110.3, 109.8), rows=10) != base  # the forming close moved a step
+    assert look(pane(4, 110.0, 109.3), rows=10) != base  # an overlay moved
     assert look(pane(1, 110.0, 109.8), rows=10) == look(pane(5, 110.0, 109.8), rows=10)  # the version alone is not

@@ -361,7 +361,7 @@ class TuichartApp(App[int]):
     def _frame(self) -> None:
         """Runs at --fps: pushes new data down to the widgets that need it."""
         now = asyncio.get_running_loop().time()
-        # the watchlist repaints whole on any change: once a second is as often as Binance's tickers come
+        # watchlist numbers change at most once a second, as Binance's tickers do; fewer repaints over SSH
         if self._quotes_dirty and now - self._quotes_shown_at >= QUOTES_EVERY:
             self._quotes_shown_at = now
             table = self.query_one(Watchlist)

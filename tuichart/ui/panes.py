@@ -67,8 +67,9 @@ class ChartPane(PlotextPlot):
     def picture(self) -> list[Strip]:
         """The picture's lines for the current data and size, rebuilt only when what they show changed.
 
-        New data whose every value lands in the same place on this pane's grid (a tick that moves the forming
-        candle less than a row) keeps the picture: most live updates then cost no plotext build at all.
+        New data whose every value stays in the same eighth of a row (most live ticks) keeps the picture and
+        costs no plotext build; such a tick can leave a mark a cell edge behind until the next visible move,
+        while the legend always shows the exact values.
         """
         if self.shown_version != self.data.version or self._drawn_key is None:
             key = (look(self.data, self.size.height), self.size.width, self.size.height, self.app.theme)
@@ -136,10 +137,10 @@ class ChartPane(PlotextPlot):
 
 
 def look(d: PaneData, rows: int) -> tuple[object, ...]:
-    """What decides a pane's picture: its layout and every value as a position on a grid finer than plotext's."""
+    """What decides a pane's picture: its layout and every value as a position on an eighth-of-a-row grid."""
     low, high = _y_range(d)
     span = high - low if math.isfinite(high - low) and high > low else 1.0
-    steps = 4 * max(1, rows)  # "hd" lines resolve half a row; a quarter row is safely finer
+    steps = 8 * max(1, rows)  # "hd" lines resolve half a row
 
     def grid(values: np.ndarray) -> bytes:
         scaled = np.floor((np.asarray(values, dtype=float) - low) / span * steps)
