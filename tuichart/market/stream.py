@@ -156,6 +156,11 @@ class KlineStream:
                                 reason, urgent = ev, True
                                 break
                             yield ev
+                    except (asyncio.CancelledError, GeneratorExit):
+                        # stopped from outside: say goodbye with 1000 (leaving the block mid-error sends 1011)
+                        with contextlib.suppress(Exception):
+                            await ws.close()
+                        raise
                     finally:
                         control.cancel()
                         self._ws = None
