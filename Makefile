@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@echo "installing tuichart and its dependencies into $(VENV) (log: $(VENV)/install.log)"
 	@$(PY) -m pip install --upgrade pip > $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	@$(PY) -m pip install -e '.[dev]' >> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
+	@$(PY) -m tuichart.web.vendor  # the popout's chart library from the npm registry, integrity-checked
 	@touch $(STAMP)
 
 install: $(STAMP)

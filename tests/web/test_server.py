@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from tests.cli.helpers import run_cli
 from tests.conftest import VISION_ZIPS
+from tests.web import browser
 from tuichart.domain import Interval, SeriesKey
 from tuichart.indicators import DEFAULT_STUDIES
 from tuichart.services.chart_data import ChartData
@@ -33,7 +35,7 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[PopoutServer, Store]]:
         history = load_history(store, key, 500 + LAST, endpoints=None)
         return chart_snapshot(ChartData(key, DEFAULT_STUDIES, history.candles), LAST)
 
-    srv = PopoutServer(snapshot)
+    srv = PopoutServer(snapshot, SeriesKey("BTCUSDT", Interval.M1))
     await srv.start()
     try:
         yield srv, store
@@ -99,3 +101,42 @@ def test_security_rules() -> None:
     known = frozenset({"app.js", "index.html"})
     assert static_name("app.js", known) == "app.js"
     assert static_name("../app.js", known) is None and static_name("APP.JS", known) is None
+
+
+async def test_the_page_draws_the_snapshot_in_chromium(server: tuple[PopoutServer, Store], tmp_path: Path) -> None:
+    srv, _ = server
+    page = await browser.dom(srv.url, tmp_path / "profile")
+    body = re.search(r"<body[^>]*>", page)
+    assert body is not None, page[:500]
+    attrs = dict(re.findall(r'data-([a-z]+)="([^"]*)"', body.group(0)))
+    assert attrs["state"] == "drawn", page[:2000]
+    assert attrs["candles"] == str(LAST) and attrs["symbol"] == "BTCUSDT" and attrs["interval"] == "1m"
+    assert page.count("<canvas") >= 4  # price pane and three indicator panes
+    png = await browser.screenshot(srv.url, tmp_path / "profile2", tmp_path / "page.png")
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a drawn chart, not an empty page
+
+
+async def test_the_page_and_its_files_need_the_token(server: tuple[PopoutServer, Store]) -> None:
+    srv, _ = server
+    async with httpx.AsyncClient(base_url=base(srv)) as http:
+        assert (await http.get("/")).status_code == 403
+        assert (await http.get("/static/popout.js")).status_code == 403
+        page = await http.get("/", params={"token": srv.token})
+        assert page.status_code == 200 and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert f"/static/popout.js?token={srv.token}" in page.text
+        assert (await http.get("/static/popout.js", params={"token": srv.token})).status_code == 200
+        assert (await http.get("/static/index.html", params={"token": srv.token})).status_code == 404
+        assert (await http.get("/static/vendor/../popout.js", params={"token": srv.token})).status_code in (200, 404)
+
+
+def test_the_chart_library_is_pinned_and_checked(tmp_path: Path) -> None:
+    from tuichart.web import vendor
+
+    copy = vendor.vendored()
+    assert copy is not None, "make fetches lightweight-charts into tuichart/web/static/vendor"
+    assert vendor.integrity(copy.read_bytes(), "sha384") == vendor.FILE_INTEGRITY
+    assert b"Lightweight Charts\xe2\x84\xa2 v" + vendor.VERSION.encode() in copy.read_bytes()[:300]
+    with pytest.raises(ValueError, match="integrity does not match"):
+        vendor.extract(b"not the pinned tarball")
+    (tmp_path / vendor.FILE_NAME).write_text("tampered")
+    assert vendor.vendored(tmp_path) is None  # a changed file is not served

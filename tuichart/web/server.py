@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import logging
+import html
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
-from tuichart.web.security import loopback_host, new_token, token_ok
+from tuichart.web.security import loopback_host, new_token, static_name, token_ok
+from tuichart.web.vendor import CDN_URL, FILE_INTEGRITY, FILE_NAME, VENDOR_DIR, vendored
 
-log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_FILES = frozenset({"popout.js", "popout.css", f"vendor/{FILE_NAME}"})
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
 Snapshot = Callable[[SeriesKey], Awaitable[dict[str, Any]]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -21,8 +32,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class PopoutServer:
     """Serves chart snapshots to the popout page; bind with `start()`, then hand out `url`."""
 
-    def __init__(self, snapshot: Snapshot, *, port: int = 0, token: str | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, key: SeriesKey, *, port: int = 0, token: str | None = None) -> None:
         self.snapshot = snapshot
+        self.key = key
+        """The chart the page opens on."""
         self.token = token or new_token()
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -39,14 +52,18 @@ class PopoutServer:
     async def start(self) -> str:
         """Bind 127.0.0.1 (port 0: a free one) and return the URL."""
         app = web.Application(middlewares=[self._guard])
-        app.add_routes([web.get("/api/snapshot", self._snapshot)])
+        app.add_routes(
+            [
+                web.get("/", self._page),
+                web.get("/api/snapshot", self._snapshot),
+                web.get("/static/{name:.+}", self._static),
+            ]
+        )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = int(self._runner.addresses[0][1])
         return self.url
 
     async def stop(self) -> None:
@@ -62,6 +79,32 @@ class PopoutServer:
         if not token_ok(request.query.get("token"), self.token):
             return web.Response(status=403, text="forbidden: the URL's token is missing or wrong\n")
         return await handler(request)
+
+    async def _page(self, request: web.Request) -> web.Response:
+        page = (STATIC / "index.html").read_text()
+        token = html.escape(self.token)
+        if vendored() is not None:
+            library = f'<script src="/static/vendor/{FILE_NAME}?token={token}"></script>'
+        else:  # set-up could not fetch it: the same pinned file from the CDN, checked by the browser
+            library = f'<script src="{CDN_URL}" integrity="{FILE_INTEGRITY}" crossorigin="anonymous"></script>'
+        for name, value in (
+            ("{token}", token),
+            ("{symbol}", html.escape(self.key.symbol)),
+            ("{interval}", html.escape(self.key.interval.value)),
+            ("{library}", library),
+        ):
+            page = page.replace(name, value)
+        return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
+
+    async def _static(self, request: web.Request) -> web.Response:
+        name = static_name(request.match_info["name"], STATIC_FILES)
+        if name is None:
+            raise web.HTTPNotFound()
+        path = (VENDOR_DIR / FILE_NAME) if name.startswith("vendor/") else STATIC / name
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return web.Response(body=path.read_bytes(), content_type=kind, headers={"Cache-Control": "no-store"})
 
     async def _snapshot(self, request: web.Request) -> web.Response:
         try:

@@ -1,0 +1,83 @@
+// The popout page: one lightweight-charts chart with the panes the terminal shows.
+"use strict";
+
+const body = document.body;
+const token = body.dataset.token;
+const UP = "#26a69a", DOWN = "#ef5350";
+const LINES = {
+  ema_12: "#f5c518", ema_26: "#2962ff", bb_upper: "#9c27b0", bb_middle: "#ba68c8", bb_lower: "#9c27b0",
+  rsi: "#7e57c2", macd: "#2962ff", macd_signal: "#ff6d00", stoch_k: "#2962ff", stoch_d: "#ff6d00",
+};
+const PANES = { rsi: 1, macd: 2, macd_signal: 2, macd_histogram: 2, stoch_k: 3, stoch_d: 3 };
+
+function text(id, value) { document.getElementById(id).textContent = value; }
+
+async function snapshot(symbol, interval) {
+  const query = new URLSearchParams({ token, symbol, interval });
+  const response = await fetch(`/api/snapshot?${query}`);
+  if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+function draw(snap) {
+  const LC = window.LightweightCharts;
+  const chart = LC.createChart(document.getElementById("chart"), {
+    autoSize: true,
+    layout: { background: { color: "#161616" }, textColor: "#d8d8d8", attributionLogo: true },
+    grid: { vertLines: { color: "#222" }, horzLines: { color: "#222" } },
+    timeScale: { timeVisible: true, secondsVisible: snap.interval === "1s" },
+    crosshair: { mode: LC.CrosshairMode.Normal },
+  });
+  const candles = chart.addSeries(LC.CandlestickSeries, {
+    upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN,
+  });
+  candles.setData(snap.candles.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
+  const volume = chart.addSeries(LC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "volume" });
+  volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  volume.setData(snap.candles.map((c) => ({ time: c.time, value: c.volume, color: c.close >= c.open ? UP : DOWN })));
+  const times = snap.candles.map((c) => c.time);
+  const series = { candles, volume };
+  for (const [column, values] of Object.entries(snap.indicators)) {
+    const pane = PANES[column] ?? 0;
+    const points = values.map((value, i) => (value === null ? { time: times[i] } : { time: times[i], value }));
+    if (column === "macd_histogram") {
+      const hist = chart.addSeries(LC.HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, pane);
+      hist.setData(points.map((p) => ("value" in p ? { ...p, color: p.value >= 0 ? UP : DOWN } : p)));
+      series[column] = hist;
+    } else {
+      const line = chart.addSeries(LC.LineSeries, {
+        color: LINES[column] ?? "#aaa", lineWidth: 1, priceLineVisible: false, lastValueVisible: false,
+      }, pane);
+      line.setData(points);
+      series[column] = line;
+    }
+  }
+  chart.subscribeCrosshairMove((param) => {
+    const bar = param.seriesData && param.seriesData.get(candles);
+    text("legend", bar ? `O ${bar.open}  H ${bar.high}  L ${bar.low}  C ${bar.close}` : "");
+  });
+  chart.timeScale().fitContent();
+  return { chart, series };
+}
+
+async function main() {
+  const symbol = body.dataset.symbol, interval = body.dataset.interval;
+  text("title", `${symbol} ${interval}`);
+  if (!window.LightweightCharts) {
+    text("state", "the chart library did not load");
+    body.dataset.state = "no-library";
+    return;
+  }
+  try {
+    const snap = await snapshot(symbol, interval);
+    draw(snap);
+    body.dataset.candles = String(snap.candles.length);
+    body.dataset.state = "drawn";
+    text("state", snap.forming ? "live" : "stored candles");
+  } catch (error) {
+    body.dataset.state = "error";
+    text("state", `cannot load the chart: ${error.message}`);
+  }
+}
+
+main();
