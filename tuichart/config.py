@@ -69,6 +69,8 @@ class Settings:
     """Panes and overlays hidden: `volume` or an indicator name (rsi, macd, stoch, ema, bb, …)."""
     watchlist_rsi: bool = False
     """Show an RSI column in the watchlist."""
+    popout_port: int = 0
+    """Port of the browser popout on 127.0.0.1 (0: a free one each run)."""
 
 
 @dataclass(slots=True)
@@ -124,6 +126,11 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
         s.hidden_panes = frozenset(str(p) for p in cfg["hidden_panes"])
     if isinstance(cfg.get("watchlist_rsi"), bool):
         s.watchlist_rsi = cfg["watchlist_rsi"]
+    if "popout_port" in cfg:
+        port = cfg["popout_port"]
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise BadInput(f"{config_path()}: popout_port must be a port number (0 picks a free one)")
+        s.popout_port = port
     try:
         s.indicators = studies_from_config(cfg.get("indicators"))
     except BadInput as exc:

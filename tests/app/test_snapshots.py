@@ -6,6 +6,7 @@ SVGs in `__snapshots__/` before committing them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,6 +33,11 @@ def app_on(tmp_path: Path, ex: ThreadedExchange, **kw: object) -> TuichartApp:
     return build_app(tmp_path, ex.url, label="test exchange", **kw)
 
 
+def quotes_shown(app: TuichartApp) -> bool:
+    """Every watchlist row has its 24 h change and the once-a-second repaint has shown it."""
+    return all(math.isfinite(q.change_pct) for q in app.quotes.values()) and not app._quotes_dirty
+
+
 def ready(*keys: str) -> Callable[[Pilot], object]:
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
@@ -40,7 +46,7 @@ def ready(*keys: str) -> Callable[[Pilot], object]:
         for key in keys:
             await pilot.press(key)
             await wait_for(pilot, chart_ready(app))
-        await wait_for(pilot, lambda: not app._quotes_dirty)  # the watchlist repaints once a second
+        await wait_for(pilot, lambda: quotes_shown(app))
         await pilot.pause(0.3)
 
     return run_before
@@ -91,7 +97,7 @@ def test_add_and_remove_symbol(snap_compare: Snap, tmp_path: Path, frozen: Threa
         await wait_for(pilot, lambda: "ADAUSDT" in app.watchlist)
         await pilot.press("j", "d")
         await wait_for(pilot, chart_ready(app))
-        await wait_for(pilot, lambda: not app._quotes_dirty)
+        await wait_for(pilot, lambda: quotes_shown(app))
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -110,6 +116,7 @@ def test_disconnected(snap_compare: Snap, tmp_path: Path) -> None:
 
     async def run_before(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
+        await wait_for(pilot, lambda: app.quotes["BTCUSDT"].last == app.quotes["BTCUSDT"].last)  # stored close shown
         await wait_for(pilot, lambda: not app._dirty and not app._quotes_dirty)
         await pilot.pause(0.3)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import pytest
 
 from tests.cli.helpers import run_cli
 from tests.conftest import VISION_ZIPS
+from tests.e2e.harness import exchange_process
 from tests.web import browser
 from tuichart.domain import Interval, SeriesKey
 from tuichart.indicators import DEFAULT_STUDIES
@@ -140,3 +142,41 @@ def test_the_chart_library_is_pinned_and_checked(tmp_path: Path) -> None:
         vendor.extract(b"not the pinned tarball")
     (tmp_path / vendor.FILE_NAME).write_text("tampered")
     assert vendor.vendored(tmp_path) is None  # a changed file is not served
+
+
+def test_a_browser_is_opened_only_with_a_display_and_a_graphical_browser() -> None:
+    from tuichart.web.browser import graphical_browser, has_display
+
+    assert not has_display({}, "linux") and not has_display({"SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"}, "linux")
+    assert has_display({"DISPLAY": ":0"}, "linux") and has_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert has_display({}, "darwin")
+    assert not graphical_browser({"BROWSER": "lynx"}) and not graphical_browser({"BROWSER": "/usr/bin/w3m %s"})
+
+
+def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1", "XDG_STATE_HOME": str(tmp_path)}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    with exchange_process("--synthetic", "BTCUSDT", "ETHUSDT", "--seed", "4") as ex:
+        args = ["web", "ETHUSDT", "-i", "5m", "--exchange", ex.url, "--data-dir", str(tmp_path / "data")]
+        proc = subprocess.Popen([sys.executable, "-m", "tuichart", *args], stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        m = re.search(r"for ETHUSDT 5m at (http://127\.0\.0\.1:(\d+)/\?token=([\w-]+))", first)
+        assert m, first
+        hint = proc.stderr.readline()
+        assert f"ssh -L {m.group(2)}:127.0.0.1:{m.group(2)} user@host" in hint
+        query = {"token": m.group(3), "symbol": "ETHUSDT", "interval": "5m"}
+        snap = httpx.get(f"http://127.0.0.1:{m.group(2)}/api/snapshot", params=query, timeout=30).json()
+        page = httpx.get(m.group(1), timeout=10)
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=20)
+    assert len(snap["candles"]) == 1000 and snap["interval"] == "5m"  # fetched over REST into an empty store
+    assert page.status_code == 200 and 'data-interval="5m"' in page.text
+    assert proc.returncode == 130 and "Traceback" not in rest
+    bad = run_cli("web", "BTC$", "--data-dir", tmp_path / "data")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "invalid symbol" in bad.stderr

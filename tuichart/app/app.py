@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -28,6 +30,7 @@ from tuichart.indicators import MIN_WARMUP
 from tuichart.market.backoff import Backoff
 from tuichart.market.presets import Endpoints
 from tuichart.services.chart_data import ChartData
+from tuichart.services.chart_snapshot import chart_snapshot, stored_snapshot
 from tuichart.services.endpoints import exchange_endpoints
 from tuichart.services.history import load_history
 from tuichart.services.live_session import LiveSession
@@ -36,16 +39,19 @@ from tuichart.store import Store
 from tuichart.ui.chart_view import build_view, time_labels, with_time_axis
 from tuichart.ui.legend import Legend, LegendData
 from tuichart.ui.panes import ChartPane
-from tuichart.ui.screens import AddSymbolScreen, HelpScreen, PanesScreen
+from tuichart.ui.screens import AddSymbolScreen, HelpScreen, PanesScreen, PopoutScreen
 from tuichart.ui.status import StatusBar, StatusData
 from tuichart.ui.viewport import Viewport
 from tuichart.ui.watchlist import Quote, Watchlist
+from tuichart.web import PopoutServer
+from tuichart.web.browser import open_browser
 
 log = logging.getLogger(__name__)
 
 DIGIT_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M")
 CACHED_CHARTS = 8
 QUOTES_EVERY = 1.0  # seconds between watchlist repaints
+POPOUT_CANDLES = 1000  # candles a popout page starts with
 Y_AXIS = 12  # columns plotext uses for y tick labels, roughly
 
 
@@ -104,6 +110,7 @@ class TuichartApp(App[int]):
         self._quotes_shown_at = 0.0
         self._view_version = 0
         self._reported: set[tuple[str, str, str]] = set()
+        self.popout: PopoutServer | None = None
         self._loading_older = False
         self._hidden_by_size: list[str] = []
         self._history_lock = threading.Lock()
@@ -442,6 +449,8 @@ class TuichartApp(App[int]):
 
     def _show_current(self) -> None:
         key = self.current_key
+        if self.popout is not None:
+            self.popout.key = key  # a page (re)loaded from now on opens on this chart
         chart = self.charts.get(key)
         if chart is not None and (chart.synced or self.session is None):
             self.charts.move_to_end(key)
@@ -590,9 +599,26 @@ class TuichartApp(App[int]):
             return
         self.notify("could not save the screenshot (no writable directory)", severity="error")
 
-    def action_popout(self) -> None:
-        """The browser popout."""
-        self.notify("the browser popout is not in this version yet", severity="warning")
+    async def action_popout(self) -> None:
+        """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
+        if self.popout is None:
+            server = PopoutServer(self._popout_snapshot, self.current_key, port=self.options.popout_port)
+            try:
+                await server.start()
+            except OSError as exc:
+                self.notify(f"cannot serve the popout on 127.0.0.1:{server.port}: {exc.strerror}", severity="error")
+                return
+            self.popout = server
+        self.popout.key = self.current_key
+        opened = open_browser(self.popout.url, os.environ)
+        self.push_screen(PopoutScreen(self.popout.url, self.popout.ssh_hint(), opened))
+
+    async def _popout_snapshot(self, key: SeriesKey) -> dict[str, Any]:
+        chart = self.charts.get(key)
+        if chart is not None and len(chart):
+            return chart_snapshot(chart, POPOUT_CANDLES)
+        studies = self.options.studies
+        return await asyncio.to_thread(stored_snapshot, self.store, key, studies, POPOUT_CANDLES, self.endpoints)
 
     async def action_quit(self) -> None:
         """Stop the feed, write what is queued, leave."""
@@ -600,6 +626,8 @@ class TuichartApp(App[int]):
 
     async def on_unmount(self) -> None:
         """Everything queued reaches the store before the app ends."""
+        if self.popout is not None:
+            await self.popout.stop()
         self.workers.cancel_group(self, "feed")
         if self.session is not None:
             await self.session.close()

@@ -28,6 +28,8 @@ class AppOptions:
     data_dir: Path = Path(".")
     config_file: Path | None = None
     save_choices: bool = True
+    popout_port: int = 0
+    """Port of the browser popout on 127.0.0.1 (0: a free one)."""
     label: str | None = None
     """How the status bar names the exchange (default: the preset or URL)."""
 

@@ -46,6 +46,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         network=settings.network,
         data_dir=settings.data_dir,
         config_file=config_path(),
+        popout_port=settings.popout_port,
     )
     try:
         code = make_app(options, store).run()

@@ -191,6 +191,13 @@ def registry_lines() -> list[str]:
     return lines
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """`tuichart web [SYMBOL] [-i INTERVAL]`."""
+    from tuichart.cli.web_command import run_web
+
+    return run_web(args)
+
+
 _COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
@@ -198,6 +205,7 @@ _COMMANDS = {
     "backfill": cmd_backfill,
     "record": cmd_record,
     "indicators": cmd_indicators,
+    "web": cmd_web,
 }
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators")
+COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators", "web")
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -128,4 +128,16 @@ def command_parser() -> argparse.ArgumentParser:
     _common(rb)
     ls = ind_sub.add_parser("list", help="the indicators tuichart knows, with their parameters and defaults")
     ls.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    wb = sub.add_parser(
+        "web",
+        help="serve the chart as a lightweight-charts page on 127.0.0.1 (no terminal app)",
+        description="Serve the browser popout on loopback with a per-run token; prints the URL and the "
+        "ssh -L line that reaches it from another machine.",
+    )
+    wb.add_argument("symbol", nargs="?", metavar="SYMBOL", help="default: the first of the config's watchlist")
+    wb.add_argument("-i", "--interval", help="default: the config's interval")
+    wb.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    wb.add_argument("--demo", action="store_true", help="chart the built-in synthetic exchange")
+    _common(wb)
     return p

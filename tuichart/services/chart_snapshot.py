@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
+from tuichart.domain import SeriesKey
+from tuichart.indicators import MIN_WARMUP, Study
+from tuichart.market.presets import Endpoints
 from tuichart.services.chart_data import ChartData
+from tuichart.services.history import load_history
+from tuichart.store import Store
 
 
 def chart_snapshot(chart: ChartData, last: int) -> dict[str, Any]:
@@ -37,3 +43,13 @@ def chart_snapshot(chart: ChartData, last: int) -> dict[str, Any]:
         "candles": candles,
         "indicators": indicators,
     }
+
+
+def stored_snapshot(
+    store: Store, key: SeriesKey, studies: Sequence[Study], last: int, endpoints: Endpoints | None
+) -> dict[str, Any]:
+    """A snapshot of a series not on screen: its history (filled in over REST when `endpoints`), warmed up.
+
+    Blocking; run it in a thread."""
+    history = load_history(store, key, MIN_WARMUP + last, endpoints=endpoints)
+    return chart_snapshot(ChartData(key, studies, history.candles), last)

@@ -29,7 +29,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("a", "add a symbol (search the exchange's trading symbols)"),
     ("d", "remove the highlighted symbol"),
     ("s", "save an SVG screenshot"),
-    ("o", "browser popout (not in this version yet)"),
+    ("o", "open the chart in a browser (URL and ssh -L line)"),
     ("?", "this help"),
     ("q, Ctrl+C", "quit"),
 )
@@ -142,3 +142,32 @@ class PanesScreen(ModalScreen[frozenset[str] | None]):
     def action_apply(self) -> None:
         """Close with the ticked set."""
         self.dismiss(frozenset(self.query_one(SelectionList).selected))
+
+
+class PopoutScreen(ModalScreen[None]):
+    """Where the browser popout is: the URL to open and the ssh line that reaches it from another machine."""
+
+    BINDINGS = [Binding("escape,q,o,enter", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    PopoutScreen { align: center middle; }
+    PopoutScreen > Vertical { width: auto; max-width: 100%; height: auto; border: round $accent;
+                              background: $surface; padding: 1 2; }
+    PopoutScreen Static { width: auto; }
+    """
+
+    def __init__(self, url: str, ssh_hint: str, opened: bool) -> None:
+        super().__init__()
+        self.url, self.ssh_hint, self.opened = url, ssh_hint, opened
+
+    def compose(self) -> ComposeResult:
+        """The URL and the tunnel, each on a line of its own so a terminal selection copies it whole."""
+        text = Text()
+        text.append("Open in a browser on this machine:\n", style="dim")
+        text.append(f"{self.url}\n\n", style="bold")
+        text.append("From another machine, tunnel first, then open the same URL there:\n", style="dim")
+        text.append(f"{self.ssh_hint}\n\n", style="bold")
+        note = "Opened in your browser. " if self.opened else ""
+        text.append(f"{note}The page follows this chart. Esc closes this box; the page keeps working.", style="dim")
+        with Vertical():
+            yield Label("[b]browser popout[/b]")
+            yield Static(text)

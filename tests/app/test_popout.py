@@ -1,0 +1,47 @@
+"""`o` in the app: a loopback server starts once, the dialog shows its URL and tunnel, the page gets the chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.app.helpers import build_app, chart_ready, exchange, wait_for
+from tuichart.domain import Interval, SeriesKey
+from tuichart.ui.screens import PopoutScreen
+
+
+async def test_o_serves_the_chart_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):  # a test never starts a browser
+        monkeypatch.delenv(name, raising=False)
+    with exchange() as ex:
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, chart_ready(app))
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, PopoutScreen))
+            server = app.popout
+            assert server is not None
+            dialog = app.screen
+            assert isinstance(dialog, PopoutScreen)
+            assert dialog.url == f"http://127.0.0.1:{server.port}/?token={server.token}"
+            assert dialog.ssh_hint == f"ssh -L {server.port}:127.0.0.1:{server.port} user@host"
+            assert dialog.opened is False  # no display here: the URL is shown, no browser is started
+            await pilot.press("escape")
+            await pilot.press("j")  # ETHUSDT
+            await wait_for(pilot, chart_ready(app, SeriesKey("ETHUSDT", Interval.M1)))
+            async with httpx.AsyncClient() as http:
+                page = await http.get(server.url)
+                query = {"token": server.token, "symbol": "ETHUSDT", "interval": "1m"}
+                snap = (await http.get(f"http://127.0.0.1:{server.port}/api/snapshot", params=query)).json()
+                no_token = await http.get(f"http://127.0.0.1:{server.port}/")
+            chart = app.charts[SeriesKey("ETHUSDT", Interval.M1)]
+            assert page.status_code == 200 and 'data-symbol="ETHUSDT"' in page.text  # the page follows the app
+            assert no_token.status_code == 403
+            assert len(snap["candles"]) == 1000 and snap["forming"] is True
+            assert snap["candles"][-1]["time"] * 1000 == chart.candle(len(chart) - 1).open_time
+            assert snap["candles"][-1]["close"] == chart.candle(len(chart) - 1).close
+            await pilot.press("o")  # again: the same server
+            assert app.popout is server
+        app.store.close()
