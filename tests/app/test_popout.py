@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.app.helpers import build_app, chart_ready, exchange, wait_for
+from tests.web import browser
 from tuichart.domain import Interval, SeriesKey
 from tuichart.ui.screens import PopoutScreen
 
@@ -44,4 +45,31 @@ async def test_o_serves_the_chart_shown(tmp_path: Path, monkeypatch: pytest.Monk
             assert snap["candles"][-1]["close"] == chart.candle(len(chart) - 1).close
             await pilot.press("o")  # again: the same server
             assert app.popout is server
+        app.store.close()
+
+
+async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    with exchange(speed=120.0) as ex:  # a market clock that moves: forming candles change every push
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot, browser.Page(tmp_path / "profile") as page:
+            await wait_for(pilot, chart_ready(app))
+            await pilot.press("o", "escape")
+            assert app.popout is not None
+            await page.navigate(app.popout.url)
+            shown = await page.wait(lambda d: d.get("state") == "drawn" and d.get("live") == "yes")
+            assert shown["symbol"] == "BTCUSDT" and shown["candles"] == "1000"
+            await page.wait(lambda d: int(d.get("updates", "0")) >= 2)  # pushed as the app gets them
+            key = SeriesKey("BTCUSDT", Interval.M1)
+
+            def newest_close() -> float:
+                chart = app.charts[key]
+                return chart.candle(len(chart) - 1).close
+
+            # the page's newest close catches up with the app's (the market moves on while we look)
+            await page.wait(lambda d: float(d.get("close", "nan")) == newest_close())
+            await pilot.press("j")  # the app switches: so does the page, from a fresh snapshot
+            switched = await page.wait(lambda d: d.get("symbol") == "ETHUSDT" and d.get("state") == "drawn")
+            assert switched["interval"] == "1m" and switched["candles"] == "1000"
         app.store.close()

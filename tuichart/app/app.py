@@ -30,7 +30,7 @@ from tuichart.indicators import MIN_WARMUP
 from tuichart.market.backoff import Backoff
 from tuichart.market.presets import Endpoints
 from tuichart.services.chart_data import ChartData
-from tuichart.services.chart_snapshot import chart_snapshot, stored_snapshot
+from tuichart.services.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
 from tuichart.services.endpoints import exchange_endpoints
 from tuichart.services.history import load_history
 from tuichart.services.live_session import LiveSession
@@ -249,6 +249,8 @@ class TuichartApp(App[int]):
                 chart.apply(ev)
                 if ev.key.symbol == self.selected:
                     self._dirty = True
+                if self.popout is not None and self.popout.clients and ev.key == self.popout.key:
+                    self.popout.send(last_candle(chart))
             elif ev.key == self.current_key:
                 self.pending.setdefault(ev.key, []).append(ev)
             if ev.closed and ev.key in self.stored:
@@ -450,7 +452,7 @@ class TuichartApp(App[int]):
     def _show_current(self) -> None:
         key = self.current_key
         if self.popout is not None:
-            self.popout.key = key  # a page (re)loaded from now on opens on this chart
+            self.popout.select(key)  # open pages switch; a page loaded from now on opens on this chart
         chart = self.charts.get(key)
         if chart is not None and (chart.synced or self.session is None):
             self.charts.move_to_end(key)
@@ -609,7 +611,7 @@ class TuichartApp(App[int]):
                 self.notify(f"cannot serve the popout on 127.0.0.1:{server.port}: {exc.strerror}", severity="error")
                 return
             self.popout = server
-        self.popout.key = self.current_key
+        self.popout.select(self.current_key)
         opened = open_browser(self.popout.url, os.environ)
         self.push_screen(PopoutScreen(self.popout.url, self.popout.ssh_hint(), opened))
 

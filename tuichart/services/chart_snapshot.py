@@ -45,6 +45,26 @@ def chart_snapshot(chart: ChartData, last: int) -> dict[str, Any]:
     }
 
 
+def last_candle(chart: ChartData) -> dict[str, Any]:
+    """The newest candle with its indicator values: what a live page updates with."""
+    i = len(chart) - 1
+    c = chart.candle(i)
+    return {
+        "type": "candle",
+        "symbol": chart.key.symbol,
+        "interval": chart.key.interval.value,
+        "candle": {
+            "time": c.open_time // 1000,
+            "open": c.open,
+            "high": c.high,
+            "low": c.low,
+            "close": c.close,
+            "volume": c.volume,
+        },
+        "indicators": {col: v if math.isfinite(v := chart.value(col, i)) else None for col in chart.columns},
+    }
+
+
 def stored_snapshot(
     store: Store, key: SeriesKey, studies: Sequence[Study], last: int, endpoints: Endpoints | None
 ) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,8 @@ STATIC_FILES = frozenset({"popout.js", "popout.css", f"vendor/{FILE_NAME}"})
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self'; "
-        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+        "connect-src 'self' ws://127.0.0.1:* ws://localhost:* ws://[::1]:*; img-src 'self' data:; "
+        "base-uri 'none'; frame-ancestors 'none'"
     ),
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -39,6 +41,8 @@ class PopoutServer:
         self.token = token or new_token()
         self.port = port
         self._runner: web.AppRunner | None = None
+        self._clients: set[web.WebSocketResponse] = set()
+        self._sends: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -56,6 +60,7 @@ class PopoutServer:
             [
                 web.get("/", self._page),
                 web.get("/api/snapshot", self._snapshot),
+                web.get("/ws", self._socket),
                 web.get("/static/{name:.+}", self._static),
             ]
         )
@@ -66,8 +71,36 @@ class PopoutServer:
         self.port = int(self._runner.addresses[0][1])
         return self.url
 
+    @property
+    def clients(self) -> int:
+        """Pages connected now."""
+        return len(self._clients)
+
+    def select(self, key: SeriesKey) -> None:
+        """The terminal shows another chart: pages switch to it."""
+        if key != self.key:
+            self.key = key
+            self.send({"type": "select", "symbol": key.symbol, "interval": key.interval.value})
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send a message to every connected page (from the event loop; never waits for slow pages)."""
+        if not self._clients:
+            return
+        task = asyncio.get_running_loop().create_task(self._broadcast(message))
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    async def _broadcast(self, message: dict[str, Any]) -> None:
+        for ws in list(self._clients):
+            try:
+                await ws.send_json(message)
+            except (ConnectionError, RuntimeError):
+                self._clients.discard(ws)
+
     async def stop(self) -> None:
         """Close every connection and the listening socket."""
+        for ws in list(self._clients):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -105,6 +138,18 @@ class PopoutServer:
             raise web.HTTPNotFound()
         kind = "text/css" if name.endswith(".css") else "text/javascript"
         return web.Response(body=path.read_bytes(), content_type=kind, headers={"Cache-Control": "no-store"})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=20)
+        await ws.prepare(request)
+        self._clients.add(ws)
+        try:
+            await ws.send_json({"type": "select", "symbol": self.key.symbol, "interval": self.key.interval.value})
+            async for _ in ws:  # the page only listens; anything it sends is ignored
+                pass
+        finally:
+            self._clients.discard(ws)
+        return ws
 
     async def _snapshot(self, request: web.Request) -> web.Response:
         try:

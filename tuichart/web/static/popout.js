@@ -60,24 +60,70 @@ function draw(snap) {
   return { chart, series };
 }
 
-async function main() {
-  const symbol = body.dataset.symbol, interval = body.dataset.interval;
+let view = null;  // { chart, series, symbol, interval }
+let updates = 0;
+
+async function show(symbol, interval) {
   text("title", `${symbol} ${interval}`);
+  const snap = await snapshot(symbol, interval);
+  if (view) view.chart.remove();
+  view = { ...draw(snap), symbol, interval };
+  Object.assign(body.dataset, { symbol, interval, candles: String(snap.candles.length), state: "drawn" });
+}
+
+function update(message) {
+  if (!view || message.symbol !== view.symbol || message.interval !== view.interval) return;
+  const c = message.candle;
+  view.series.candles.update({ time: c.time, open: c.open, high: c.high, low: c.low, close: c.close });
+  view.series.volume.update({ time: c.time, value: c.volume, color: c.close >= c.open ? UP : DOWN });
+  for (const [column, value] of Object.entries(message.indicators)) {
+    const s = view.series[column];
+    if (!s) continue;
+    if (value === null) s.update({ time: c.time });
+    else if (column === "macd_histogram") s.update({ time: c.time, value, color: value >= 0 ? UP : DOWN });
+    else s.update({ time: c.time, value });
+  }
+  body.dataset.updates = String(++updates);
+  body.dataset.close = String(c.close);
+}
+
+function listen() {
+  const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  socket.onmessage = async (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "select") {
+      if (!view || message.symbol !== view.symbol || message.interval !== view.interval) {
+        await show(message.symbol, message.interval).catch(failed);
+      }
+    } else if (message.type === "candle") {
+      update(message);
+    }
+  };
+  socket.onclose = () => {  // the app stopped or restarted: keep trying, then reload what was missed
+    text("state", "reconnecting…");
+    body.dataset.live = "no";
+    setTimeout(() => { view = view && { ...view, symbol: null }; listen(); }, 2000);
+  };
+  socket.onopen = () => { text("state", "live"); body.dataset.live = "yes"; };
+}
+
+function failed(error) {
+  body.dataset.state = "error";
+  text("state", `cannot load the chart: ${error.message}`);
+}
+
+async function main() {
   if (!window.LightweightCharts) {
     text("state", "the chart library did not load");
     body.dataset.state = "no-library";
     return;
   }
   try {
-    const snap = await snapshot(symbol, interval);
-    draw(snap);
-    body.dataset.candles = String(snap.candles.length);
-    body.dataset.state = "drawn";
-    text("state", snap.forming ? "live" : "stored candles");
+    await show(body.dataset.symbol, body.dataset.interval);
   } catch (error) {
-    body.dataset.state = "error";
-    text("state", `cannot load the chart: ${error.message}`);
+    failed(error);
   }
+  listen();
 }
 
 main();
