@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -60,6 +61,7 @@ async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest
             await page.navigate(app.popout.url)
             shown = await page.wait(lambda d: d.get("state") == "drawn" and d.get("live") == "yes")
             assert shown["symbol"] == "BTCUSDT" and shown["candles"] == "1000"
+            assert json.loads(shown["symbols"]) == app.watchlist  # the page's own symbol buttons
             await page.wait(lambda d: int(d.get("updates", "0")) >= 2)  # pushed as the app gets them
             key = SeriesKey("BTCUSDT", Interval.M1)
 

@@ -128,6 +128,14 @@ async def test_the_page_and_its_files_need_the_token(server: tuple[PopoutServer,
         assert f"/static/popout.js?token={srv.token}" in page.text
         assert (await http.get("/static/popout.js", params={"token": srv.token})).status_code == 200
         assert (await http.get("/static/index.html", params={"token": srv.token})).status_code == 404
+        upgrade = {
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
+        assert (await http.get("/ws", headers=upgrade)).status_code == 403  # the live feed needs the token too
+        assert (await http.get("/ws", params={"token": srv.token}, headers=upgrade)).status_code == 101
         assert (await http.get("/static/vendor/../popout.js", params={"token": srv.token})).status_code in (200, 404)
 
 

@@ -557,6 +557,8 @@ class TuichartApp(App[int]):
             self.watchlist.append(symbol)
             self.quotes[symbol] = Quote()
             self.query_one(Watchlist).set_symbols(self.watchlist, self.selected)
+            if self.popout is not None:
+                self.popout.set_symbols(self.watchlist)
             if self.session is not None:
                 await self.session.add_symbol(symbol, self.interval)
             self._save(watchlist=self.watchlist)
@@ -585,6 +587,8 @@ class TuichartApp(App[int]):
             self.viewport.end()
             self._show_current()
         table.set_symbols(self.watchlist, self.selected)
+        if self.popout is not None:
+            self.popout.set_symbols(self.watchlist)
         self._save(watchlist=self.watchlist)
         self.notify(f"removed {symbol}")
 
@@ -604,7 +608,9 @@ class TuichartApp(App[int]):
     async def action_popout(self) -> None:
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
         if self.popout is None:
-            server = PopoutServer(self._popout_snapshot, self.current_key, port=self.options.popout_port)
+            server = PopoutServer(
+                self._popout_snapshot, self.current_key, symbols=self.watchlist, port=self.options.popout_port
+            )
             try:
                 await server.start()
             except OSError as exc:

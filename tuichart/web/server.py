@@ -34,10 +34,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class PopoutServer:
     """Serves chart snapshots to the popout page; bind with `start()`, then hand out `url`."""
 
-    def __init__(self, snapshot: Snapshot, key: SeriesKey, *, port: int = 0, token: str | None = None) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        key: SeriesKey,
+        *,
+        symbols: list[str] | None = None,
+        port: int = 0,
+        token: str | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.key = key
         """The chart the page opens on."""
+        self.symbols = list(symbols or [key.symbol])
+        """The watchlist the page offers."""
         self.token = token or new_token()
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -81,6 +91,11 @@ class PopoutServer:
         if key != self.key:
             self.key = key
             self.send({"type": "select", "symbol": key.symbol, "interval": key.interval.value})
+
+    def set_symbols(self, symbols: list[str]) -> None:
+        """The watchlist changed: pages update their list."""
+        self.symbols = list(symbols)
+        self.send({"type": "watchlist", "symbols": self.symbols})
 
     def send(self, message: dict[str, Any]) -> None:
         """Send a message to every connected page (from the event loop; never waits for slow pages)."""
@@ -144,6 +159,7 @@ class PopoutServer:
         await ws.prepare(request)
         self._clients.add(ws)
         try:
+            await ws.send_json({"type": "watchlist", "symbols": self.symbols})
             await ws.send_json({"type": "select", "symbol": self.key.symbol, "interval": self.key.interval.value})
             async for _ in ws:  # the page only listens; anything it sends is ignored
                 pass

@@ -10,7 +10,29 @@ const LINES = {
 };
 const PANES = { rsi: 1, macd: 2, macd_signal: 2, macd_histogram: 2, stoch_k: 3, stoch_d: 3 };
 
+const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M"];
+
 function text(id, value) { document.getElementById(id).textContent = value; }
+
+function buttons(id, values, current, choose) {
+  const box = document.getElementById(id);
+  box.replaceChildren(...values.map((value) => {
+    const b = document.createElement("button");
+    b.textContent = value;  // text, never HTML
+    if (value === current) b.className = "on";
+    b.onclick = () => choose(value);
+    return b;
+  }));
+}
+
+function navigation() {
+  const symbols = JSON.parse(body.dataset.symbols || "[]");
+  const go = (symbol, interval) => show(symbol, interval).catch(failed);
+  buttons("symbols", symbols, view && view.symbol, (s) => go(s, view ? view.interval : body.dataset.interval));
+  buttons("intervals", INTERVALS, view && view.interval, (i) => go(view ? view.symbol : body.dataset.symbol, i));
+}
+
+function fmt(v) { return v === null || v === undefined ? "—" : (Math.abs(v) >= 1000 ? v.toFixed(2) : String(+v.toPrecision(6))); }
 
 async function snapshot(symbol, interval) {
   const query = new URLSearchParams({ token, symbol, interval });
@@ -54,9 +76,19 @@ function draw(snap) {
   }
   chart.subscribeCrosshairMove((param) => {
     const bar = param.seriesData && param.seriesData.get(candles);
-    text("legend", bar ? `O ${bar.open}  H ${bar.high}  L ${bar.low}  C ${bar.close}` : "");
+    if (!bar) { text("legend", ""); return; }
+    const vol = param.seriesData.get(volume);
+    const parts = [`O ${fmt(bar.open)}  H ${fmt(bar.high)}  L ${fmt(bar.low)}  C ${fmt(bar.close)}`];
+    if (vol) parts.push(`V ${fmt(vol.value)}`);
+    for (const [column, s] of Object.entries(series)) {
+      if (column === "candles" || column === "volume") continue;
+      const point = param.seriesData.get(s);
+      if (point && "value" in point) parts.push(`${column} ${fmt(point.value)}`);
+    }
+    text("legend", parts.join("   "));
   });
-  chart.timeScale().fitContent();
+  const n = snap.candles.length;  // about what the terminal shows; scroll or zoom for the rest
+  chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - 200), to: n + 2 });
   return { chart, series };
 }
 
@@ -69,6 +101,7 @@ async function show(symbol, interval) {
   if (view) view.chart.remove();
   view = { ...draw(snap), symbol, interval };
   Object.assign(body.dataset, { symbol, interval, candles: String(snap.candles.length), state: "drawn" });
+  navigation();
 }
 
 function update(message) {
@@ -91,7 +124,10 @@ function listen() {
   const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
   socket.onmessage = async (event) => {
     const message = JSON.parse(event.data);
-    if (message.type === "select") {
+    if (message.type === "watchlist") {
+      body.dataset.symbols = JSON.stringify(message.symbols);
+      navigation();
+    } else if (message.type === "select") {
       if (!view || message.symbol !== view.symbol || message.interval !== view.interval) {
         await show(message.symbol, message.interval).catch(failed);
       }
