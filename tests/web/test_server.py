@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.cli.helpers import run_cli
 from tests.conftest import VISION_ZIPS
@@ -181,10 +183,16 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
         query = {"token": m.group(3), "symbol": "ETHUSDT", "interval": "5m"}
         snap = httpx.get(f"http://127.0.0.1:{m.group(2)}/api/snapshot", params=query, timeout=30).json()
         page = httpx.get(m.group(1), timeout=10)
+        with connect(f"ws://127.0.0.1:{m.group(2)}/ws?token={m.group(3)}", open_timeout=10) as ws:
+            kinds = [json.loads(ws.recv(timeout=10))["type"] for _ in range(2)]
+            live = json.loads(ws.recv(timeout=15))  # the exchange's next push, relayed
         proc.send_signal(signal.SIGINT)
         _, rest = proc.communicate(timeout=20)
     assert len(snap["candles"]) == 1000 and snap["interval"] == "5m"  # fetched over REST into an empty store
     assert page.status_code == 200 and 'data-interval="5m"' in page.text
+    assert kinds == ["watchlist", "select"]
+    assert live["type"] == "candle" and live["symbol"] == "ETHUSDT" and live["interval"] == "5m"
+    assert live["candle"]["time"] >= snap["candles"][-1]["time"]  # newer than the history
     assert proc.returncode == 130 and "Traceback" not in rest
     bad = run_cli("web", "BTC$", "--data-dir", tmp_path / "data")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "invalid symbol" in bad.stderr

@@ -8,10 +8,17 @@ import os
 from typing import Any
 
 from tuichart.cli.progress import stderr
-from tuichart.config import load_settings
-from tuichart.domain import Interval, SeriesKey, normalize_symbol
-from tuichart.services.chart_snapshot import stored_snapshot
+from tuichart.config import Settings, load_settings
+from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
+from tuichart.errors import TuichartError
+from tuichart.indicators import MIN_WARMUP
+from tuichart.market.presets import Endpoints
+from tuichart.services.chart_data import ChartData
+from tuichart.services.chart_snapshot import last_candle, stored_snapshot
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
+from tuichart.services.history import load_history
+from tuichart.services.live_session import LiveSession
+from tuichart.services.persist import Persister
 from tuichart.store import Store
 from tuichart.web import PopoutServer
 from tuichart.web.browser import open_browser
@@ -25,12 +32,13 @@ def run_web(args: argparse.Namespace) -> int:
     symbol = normalize_symbol(args.symbol or settings.watchlist[0])
     key = SeriesKey(symbol, Interval.parse(args.interval or settings.interval))
     with Store.open(settings.data_dir) as store:
-        asyncio.run(_serve(settings.exchange, args.demo, store, key, args.port, settings.indicators))
+        asyncio.run(_serve(settings, args.demo, store, key, args.port))
     return 0
 
 
-async def _serve(exchange: str, demo: bool, store: Store, key: SeriesKey, port: int, studies: Any) -> None:
-    async with exchange_endpoints(exchange, DemoMarket() if demo else None, [key.symbol]) as endpoints:
+async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, port: int) -> None:
+    studies = settings.indicators
+    async with exchange_endpoints(settings.exchange, DemoMarket() if demo else None, [key.symbol]) as endpoints:
 
         async def snapshot(k: SeriesKey) -> dict[str, Any]:
             return await asyncio.to_thread(stored_snapshot, store, k, studies, SNAPSHOT_CANDLES, endpoints)
@@ -42,7 +50,29 @@ async def _serve(exchange: str, demo: bool, store: Store, key: SeriesKey, port: 
         stderr.print("Ctrl-C stops", markup=False, style="dim")
         if open_browser(url, os.environ):
             stderr.print("opened in your browser", markup=False, style="dim")
+        persister = Persister(store, on_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False))
         try:
-            await asyncio.Event().wait()
+            await _stream(server, endpoints, store, persister, settings, key)
         finally:
             await server.stop()
+            await asyncio.to_thread(persister.close)
+
+
+async def _stream(
+    server: PopoutServer, endpoints: Endpoints, store: Store, persister: Persister, settings: Settings, key: SeriesKey
+) -> None:
+    """Push every update of the chart to the pages; with the exchange unreachable, serve the history alone."""
+    session = LiveSession(endpoints, store, persister, settings.network)
+    try:
+        await session.start([key.symbol], key.interval)
+        history = await asyncio.to_thread(load_history, store, key, MIN_WARMUP + SNAPSHOT_CANDLES, endpoints=endpoints)
+        chart = ChartData(key, settings.indicators, history.candles)
+        async for event in session.events():
+            if isinstance(event, KlineEvent) and event.key == key:
+                chart.apply(event)
+                server.send(last_candle(chart))
+    except TuichartError as exc:
+        stderr.print(f"no live updates ({exc}); serving the stored candles", markup=False)
+        await asyncio.Event().wait()
+    finally:
+        await session.close()
