@@ -30,6 +30,11 @@ def config_path() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_config_dir(APP)) / "config.toml"
 
 
+def state_dir() -> Path:
+    """The platform's user state directory (kept between runs, not configuration)."""
+    return Path(platformdirs.user_state_dir(APP))
+
+
 def log_dir() -> Path:
     """The platform's user log directory."""
     return Path(platformdirs.user_log_dir(APP))

@@ -196,3 +196,39 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
     assert proc.returncode == 130 and "Traceback" not in rest
     bad = run_cli("web", "BTC$", "--data-dir", tmp_path / "data")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "invalid symbol" in bad.stderr
+
+
+async def test_the_page_reconnects_after_a_restart_on_a_kept_port_and_token(tmp_path: Path) -> None:
+    from tuichart.web.security import kept_token
+
+    token = kept_token(tmp_path / "state" / "popout-token")
+    assert kept_token(tmp_path / "state" / "popout-token") == token  # the same across runs
+    assert (tmp_path / "state" / "popout-token").stat().st_mode & 0o077 == 0  # private to the user
+    assert run_cli("import", *VISION_ZIPS, "--data-dir", tmp_path / "data").returncode == 0
+    store = Store.open(tmp_path / "data", read_only=True)
+
+    async def snapshot(key: SeriesKey) -> dict[str, Any]:
+        return chart_snapshot(
+            ChartData(key, DEFAULT_STUDIES, load_history(store, key, 800, endpoints=None).candles), 300
+        )
+
+    key = SeriesKey("BTCUSDT", Interval.M1)
+    first = PopoutServer(snapshot, key, token=token)
+    await first.start()
+    port = first.port
+    try:
+        async with browser.Page(tmp_path / "profile") as page:
+            await page.navigate(first.url)
+            await page.wait(lambda d: d.get("state") == "drawn" and d.get("live") == "yes")
+            await first.stop()  # the app quits
+            await page.wait(lambda d: d.get("live") == "no")
+            second = PopoutServer(snapshot, key, port=port, token=token)
+            await second.start()  # and starts again on the same port
+            try:
+                back = await page.wait(lambda d: d.get("live") == "yes" and d.get("loads") == "2", timeout=30)
+                assert back["state"] == "drawn" and back["candles"] == "300"  # what was missed is loaded again
+            finally:
+                await second.stop()
+    finally:
+        await first.stop()
+        store.close()

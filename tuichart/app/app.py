@@ -609,7 +609,11 @@ class TuichartApp(App[int]):
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
         if self.popout is None:
             server = PopoutServer(
-                self._popout_snapshot, self.current_key, symbols=self.watchlist, port=self.options.popout_port
+                self._popout_snapshot,
+                self.current_key,
+                symbols=self.watchlist,
+                port=self.options.popout_port,
+                token=self.options.popout_token,
             )
             try:
                 await server.start()

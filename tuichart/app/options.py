@@ -30,6 +30,8 @@ class AppOptions:
     save_choices: bool = True
     popout_port: int = 0
     """Port of the browser popout on 127.0.0.1 (0: a free one)."""
+    popout_token: str | None = None
+    """The popout's token (None: a new one for this run)."""
     label: str | None = None
     """How the status bar names the exchange (default: the preset or URL)."""
 

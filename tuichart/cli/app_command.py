@@ -8,13 +8,14 @@ import os
 import sys
 
 from tuichart.cli.progress import stderr
-from tuichart.config import config_path, load_settings
+from tuichart.config import config_path, load_settings, state_dir
 from tuichart.domain import Interval, normalize_symbol
 from tuichart.errors import BadInput, ExchangeError
 from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.services.endpoints import DemoMarket
 from tuichart.store import Store
+from tuichart.web.security import kept_token
 
 
 def run_terminal_app(args: argparse.Namespace) -> int:
@@ -47,6 +48,8 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         data_dir=settings.data_dir,
         config_file=config_path(),
         popout_port=settings.popout_port,
+        # on a fixed port a page reconnects after a restart, so the token is kept (private) between runs
+        popout_token=kept_token(state_dir() / "popout-token") if settings.popout_port else None,
     )
     try:
         code = make_app(options, store).run()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import secrets
+from pathlib import Path
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 _PORT = re.compile(r":\d{1,5}")
@@ -39,3 +41,19 @@ def loopback_host(host_header: str | None) -> bool:
 def static_name(requested: str, known: frozenset[str]) -> str | None:
     """The file to serve for `requested`, only if it is one of the `known` names (no paths, no traversal)."""
     return requested if requested in known else None
+
+
+def kept_token(path: Path) -> str:
+    """A token kept in `path` (created private on first use), so a page outlives a restart on a fixed port."""
+    try:
+        token = path.read_text().strip()
+        if len(token) >= 32:
+            return token
+    except OSError:
+        pass
+    token = new_token()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return token

@@ -94,13 +94,16 @@ function draw(snap) {
 
 let view = null;  // { chart, series, symbol, interval }
 let updates = 0;
+let loads = 0;
 
 async function show(symbol, interval) {
   text("title", `${symbol} ${interval}`);
   const snap = await snapshot(symbol, interval);
   if (view) view.chart.remove();
   view = { ...draw(snap), symbol, interval };
-  Object.assign(body.dataset, { symbol, interval, candles: String(snap.candles.length), state: "drawn" });
+  Object.assign(body.dataset, {
+    symbol, interval, candles: String(snap.candles.length), state: "drawn", loads: String(++loads),
+  });
   navigation();
 }
 
