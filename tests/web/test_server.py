@@ -116,6 +116,7 @@ async def test_the_page_draws_the_snapshot_in_chromium(server: tuple[PopoutServe
     assert attrs["state"] == "drawn", page[:2000]
     assert attrs["candles"] == str(LAST) and attrs["symbol"] == "BTCUSDT" and attrs["interval"] == "1m"
     assert page.count("<canvas") >= 4  # price pane and three indicator panes
+    assert 'id="tv-attr-logo"' in page  # the library's attribution stays on (Apache-2.0 notice)
     png = await browser.screenshot(srv.url, tmp_path / "profile2", tmp_path / "page.png")
     assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a drawn chart, not an empty page
 
