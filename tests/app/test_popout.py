@@ -73,5 +73,8 @@ async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest
             await page.wait(lambda d: float(d.get("close", "nan")) == newest_close())
             await pilot.press("j")  # the app switches: so does the page, from a fresh snapshot
             switched = await page.wait(lambda d: d.get("symbol") == "ETHUSDT" and d.get("state") == "drawn")
-            assert switched["interval"] == "1m" and switched["candles"] == "1000"
+            assert switched["interval"] == "1m" and switched["candles"] == "1000" and switched["precision"] == "2"
+            await pilot.press("j", "j", "j")  # SHIBUSDT near 1.6e-5: prices keep their significant digits
+            tiny = await page.wait(lambda d: d.get("symbol") == "SHIBUSDT" and d.get("state") == "drawn")
+            assert tiny["precision"] == "9"
         app.store.close()

@@ -41,8 +41,17 @@ async function snapshot(symbol, interval) {
   return response.json();
 }
 
+function precisionFor(price) {  // significant digits at any price: 2 decimals for BTC, 9 for 0.0000163
+  if (!(price > 0)) return 2;
+  return Math.min(12, Math.max(2, Math.ceil(-Math.log10(price)) + 4));
+}
+
 function draw(snap) {
   const LC = window.LightweightCharts;
+  const last = snap.candles.length ? snap.candles[snap.candles.length - 1].close : 0;
+  const precision = precisionFor(last);
+  const priceFormat = { type: "price", precision, minMove: Math.pow(10, -precision) };
+  body.dataset.precision = String(precision);
   const chart = LC.createChart(document.getElementById("chart"), {
     autoSize: true,
     layout: { background: { color: "#161616" }, textColor: "#d8d8d8", attributionLogo: true },
@@ -51,7 +60,7 @@ function draw(snap) {
     crosshair: { mode: LC.CrosshairMode.Normal },
   });
   const candles = chart.addSeries(LC.CandlestickSeries, {
-    upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN,
+    upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN, priceFormat,
   });
   candles.setData(snap.candles.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
   const volume = chart.addSeries(LC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "volume" });
@@ -63,12 +72,15 @@ function draw(snap) {
     const pane = PANES[column] ?? 0;
     const points = values.map((value, i) => (value === null ? { time: times[i] } : { time: times[i], value }));
     if (column === "macd_histogram") {
-      const hist = chart.addSeries(LC.HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, pane);
+      const hist = chart.addSeries(LC.HistogramSeries, {
+        priceLineVisible: false, lastValueVisible: false, priceFormat,
+      }, pane);
       hist.setData(points.map((p) => ("value" in p ? { ...p, color: p.value >= 0 ? UP : DOWN } : p)));
       series[column] = hist;
     } else {
       const line = chart.addSeries(LC.LineSeries, {
         color: LINES[column] ?? "#aaa", lineWidth: 1, priceLineVisible: false, lastValueVisible: false,
+        ...(pane === 0 || pane === 2 ? { priceFormat } : {}),  // price-scaled: overlays and MACD
       }, pane);
       line.setData(points);
       series[column] = line;
