@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from tuichart.domain import SeriesKey
+from tuichart.domain import Candle, SeriesKey
 from tuichart.indicators import MIN_WARMUP, Study
 from tuichart.market.presets import Endpoints
 from tuichart.services.chart_data import ChartData
@@ -17,52 +17,42 @@ from tuichart.store import Store
 def chart_snapshot(chart: ChartData, last: int) -> dict[str, Any]:
     """The newest `last` candles (the forming one included) in lightweight-charts' shape: times in seconds,
     missing indicator values as None."""
-    total = len(chart)
-    start = max(0, total - last)
-    candles = []
-    for i in range(start, total):
-        c = chart.candle(i)
-        candles.append(
-            {
-                "time": c.open_time // 1000,
-                "open": c.open,
-                "high": c.high,
-                "low": c.low,
-                "close": c.close,
-                "volume": c.volume,
-            }
-        )
-    indicators = {
-        col: [v if math.isfinite(v := chart.value(col, i)) else None for i in range(start, total)]
-        for col in chart.columns
-    }
+    rows = range(max(0, len(chart) - last), len(chart))
     return {
         "symbol": chart.key.symbol,
         "interval": chart.key.interval.value,
         "forming": chart.series.forming is not None,
-        "candles": candles,
-        "indicators": indicators,
+        "candles": [_candle(chart.candle(i)) for i in rows],
+        "indicators": {col: [_value(chart, col, i) for i in rows] for col in chart.columns},
     }
 
 
 def last_candle(chart: ChartData) -> dict[str, Any]:
     """The newest candle with its indicator values: what a live page updates with."""
     i = len(chart) - 1
-    c = chart.candle(i)
     return {
         "type": "candle",
         "symbol": chart.key.symbol,
         "interval": chart.key.interval.value,
-        "candle": {
-            "time": c.open_time // 1000,
-            "open": c.open,
-            "high": c.high,
-            "low": c.low,
-            "close": c.close,
-            "volume": c.volume,
-        },
-        "indicators": {col: v if math.isfinite(v := chart.value(col, i)) else None for col in chart.columns},
+        "candle": _candle(chart.candle(i)),
+        "indicators": {col: _value(chart, col, i) for col in chart.columns},
     }
+
+
+def _candle(c: Candle) -> dict[str, Any]:
+    return {
+        "time": c.open_time // 1000,
+        "open": c.open,
+        "high": c.high,
+        "low": c.low,
+        "close": c.close,
+        "volume": c.volume,
+    }
+
+
+def _value(chart: ChartData, column: str, i: int) -> float | None:
+    v = chart.value(column, i)
+    return v if math.isfinite(v) else None
 
 
 def stored_snapshot(
