@@ -109,6 +109,7 @@ class TuichartApp(App[int]):
         self._quotes_dirty: set[str] = set()
         self._quotes_shown_at = 0.0
         self._view_version = 0
+        self._drawn_width = 0
         self._reported: set[tuple[str, str, str]] = set()
         self.popout: PopoutServer | None = None
         self._loading_older = False
@@ -394,6 +395,8 @@ class TuichartApp(App[int]):
         if status != self._last_status:
             self._last_status = status
             self.query_one(StatusBar).show(status)
+        if self.plot_width != self._drawn_width:  # the panes were laid out (or resized) after the last draw
+            self._dirty = True
         if self._dirty:
             self._dirty = False
             self._draw()
@@ -412,6 +415,7 @@ class TuichartApp(App[int]):
             return
         self._view_version += 1
         width = self.plot_width
+        self._drawn_width = width
         view = build_view(
             chart,
             self.viewport,
