@@ -155,7 +155,7 @@ class PopoutServer:
         return web.Response(body=path.read_bytes(), content_type=kind, headers={"Cache-Control": "no-store"})
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=20)
+        ws = web.WebSocketResponse(heartbeat=20, timeout=2.0)  # quitting never waits long on a stuck tab
         await ws.prepare(request)
         self._clients.add(ws)
         try:
