@@ -6,9 +6,10 @@ import numpy as np
 from plotext._figure import _figure_class
 from rich.console import Console
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
-from tuichart.ui.ansi import ansi_to_text
+from tuichart.ui.ansi import ansi_to_strips
 from tuichart.ui.cells import bar_points, candle_points, spans
 
 
@@ -42,12 +43,16 @@ def test_ansi_decoder_gives_the_same_styled_segments_as_rich() -> None:
     fig.scatter([1, 2, 3], [1, 2, 3], marker="█", color=(10, 200, 30))
     fig.plot([1, 2, 3], [3, 2, 1], marker="hd", color=(200, 0, 0))
     fig.yticks([1, 2, 3], ["a", "b", "c"])
-    ansi = fig.build() + "\x1b[1;4;31mbold red\x1b[0m plain \x1b[48;5;200mpink\x1b[0m"
+    ansi = fig.build() + "\n\x1b[1;4;31mbold red\x1b[0m plain \x1b[48;5;200mpink\x1b[0m"
     console = Console(width=120, color_system="truecolor")
-    ours = list(Segment.simplify(ansi_to_text(ansi).render(console)))
-    rich = list(Segment.simplify(Text.from_ansi(ansi).render(console)))
-    assert ansi_to_text(ansi).plain == Text.from_ansi(ansi).plain
-    assert ours == rich
+    rich_lines = Segment.split_and_crop_lines(Text.from_ansi(ansi).render(console), 120, include_new_lines=False)
+    strips = ansi_to_strips(ansi, 120)
+
+    def cells(segments: object) -> list[tuple[str, Style]]:  # no style and an empty style draw the same
+        return [(seg.text, seg.style or Style()) for seg in Segment.simplify(segments)]  # type: ignore[arg-type]
+
+    assert [cells(strip) for strip in strips] == [cells(line) for line in rich_lines]
+    assert len(strips) == 14 and all(strip.cell_length == 120 for strip in strips)
 
 
 def test_a_pane_look_changes_only_when_a_value_moves_on_its_grid() -> None:

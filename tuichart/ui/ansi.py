@@ -1,4 +1,4 @@
-"""Fast ANSI decoding of plotext's output, to Text or straight to Strips (rich's general decoder is slow)."""
+"""Fast ANSI decoding of plotext's output straight to Strips (rich's general decoder is slow)."""
 
 from __future__ import annotations
 
@@ -8,39 +8,12 @@ from functools import lru_cache
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Span, Text
 from textual.strip import Strip
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 _ATTRS = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink", 7: "reverse", 9: "strike"}
 Colour = tuple[int, ...]  # (n,) for the 256-colour palette, (r, g, b) for truecolor
 State = tuple[Colour | None, Colour | None, frozenset[str]]
-
-
-def ansi_to_text(ansi: str) -> Text:
-    """The Text of a string of SGR-coloured lines: the same styles as `Text.from_ansi`, built in one pass."""
-    plain: list[str] = []
-    spans: list[Span] = []
-    pos = 0
-    state: State = (None, None, frozenset())
-    last = 0
-    for m in _SGR.finditer(ansi):
-        chunk = ansi[last : m.start()]
-        if chunk:
-            plain.append(chunk)
-            style = _style(state)
-            if style is not None:
-                spans.append(Span(pos, pos + len(chunk), style))
-            pos += len(chunk)
-        state = _apply(state, m.group(1))
-        last = m.end()
-    tail = ansi[last:]
-    if tail:
-        plain.append(tail)
-        style = _style(state)
-        if style is not None:
-            spans.append(Span(pos, pos + len(tail), style))
-    return Text("".join(plain), spans=spans, end="")
 
 
 def ansi_to_strips(ansi: str, width: int) -> list[Strip]:

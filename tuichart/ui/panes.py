@@ -71,8 +71,9 @@ class ChartPane(PlotextPlot):
         costs no plotext build; such a tick can leave a mark a cell edge behind until the next visible move,
         while the legend always shows the exact values.
         """
-        if self.shown_version != self.data.version or self._drawn_key is None:
-            key = (look(self.data, self.size.height), self.size.width, self.size.height, self.app.theme)
+        frame = (self.size.width, self.size.height, self.app.theme)
+        if self.shown_version != self.data.version or self._drawn_key is None or self._drawn_key[1:] != frame:
+            key = (look(self.data, self.size.height), *frame)
             if key != self._drawn_key:
                 self.plt.clear_figure()
                 self._draw(self.data)
@@ -80,9 +81,6 @@ class ChartPane(PlotextPlot):
                 self._drawn_key = key
                 self.builds += 1
             self.shown_version = self.data.version
-        elif (self.size.width, self.size.height, self.app.theme) != self._drawn_key[1:]:
-            self._drawn_key = None
-            return self.picture()
         return self._strips
 
     def _build(self) -> list[Strip]:
