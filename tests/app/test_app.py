@@ -57,6 +57,9 @@ async def test_symbol_switch_with_j_and_enter(tmp_path: Path) -> None:
             await pilot.press("down", "down", "k")
             await wait_for(pilot, chart_ready(app, SeriesKey("SOLUSDT", Interval.M1)))
             assert app.selected == "SOLUSDT"
+            await pilot.click("#watchlist", offset=(3, 5))  # the header, then BTC ETH SOL XRP: row 5 is SHIBUSDT
+            await wait_for(pilot, chart_ready(app, SeriesKey("SHIBUSDT", Interval.M1)))
+            assert app.selected == "SHIBUSDT" and app.query_one(Watchlist).highlighted == "SHIBUSDT"
         app.store.close()
 
 

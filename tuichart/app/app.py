@@ -611,6 +611,7 @@ class TuichartApp(App[int]):
 
     async def action_popout(self) -> None:
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
+        first = self.popout is None
         if self.popout is None:
             server = PopoutServer(
                 self._popout_snapshot,
@@ -626,7 +627,7 @@ class TuichartApp(App[int]):
                 return
             self.popout = server
         self.popout.select(self.current_key)
-        opened = open_browser(self.popout.url, os.environ)
+        opened = first and open_browser(self.popout.url, os.environ)  # one tab; later presses just show where
         self.push_screen(PopoutScreen(self.popout.url, self.popout.ssh_hint(), opened))
 
     async def _popout_snapshot(self, key: SeriesKey) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
 from tuichart.market.presets import Endpoints
 from tuichart.services.chart_data import ChartData
-from tuichart.services.chart_snapshot import last_candle, stored_snapshot
+from tuichart.services.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.history import load_history
 from tuichart.services.live_session import LiveSession
@@ -38,9 +38,12 @@ def run_web(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, port: int) -> None:
     studies = settings.indicators
+    live: dict[SeriesKey, ChartData] = {}  # the streamed chart, once its history is loaded
     async with exchange_endpoints(settings.exchange, DemoMarket() if demo else None, [key.symbol]) as endpoints:
 
         async def snapshot(k: SeriesKey) -> dict[str, Any]:
+            if k in live:  # what the updates build on, forming candle included
+                return chart_snapshot(live[k], SNAPSHOT_CANDLES)
             return await asyncio.to_thread(stored_snapshot, store, k, studies, SNAPSHOT_CANDLES, endpoints)
 
         server = PopoutServer(snapshot, key, port=port)
@@ -52,21 +55,27 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
             stderr.print("opened in your browser", markup=False, style="dim")
         persister = Persister(store, on_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False))
         try:
-            await _stream(server, endpoints, store, persister, settings, key)
+            await _stream(server, endpoints, store, persister, settings, live, key)
         finally:
             await server.stop()
             await asyncio.to_thread(persister.close)
 
 
 async def _stream(
-    server: PopoutServer, endpoints: Endpoints, store: Store, persister: Persister, settings: Settings, key: SeriesKey
+    server: PopoutServer,
+    endpoints: Endpoints,
+    store: Store,
+    persister: Persister,
+    settings: Settings,
+    live: dict[SeriesKey, ChartData],
+    key: SeriesKey,
 ) -> None:
     """Push every update of the chart to the pages; with the exchange unreachable, serve the history alone."""
     session = LiveSession(endpoints, store, persister, settings.network)
     try:
         await session.start([key.symbol], key.interval)
         history = await asyncio.to_thread(load_history, store, key, MIN_WARMUP + SNAPSHOT_CANDLES, endpoints=endpoints)
-        chart = ChartData(key, settings.indicators, history.candles)
+        chart = live[key] = ChartData(key, settings.indicators, history.candles)
         async for event in session.events():
             if isinstance(event, KlineEvent) and event.key == key:
                 chart.apply(event)
