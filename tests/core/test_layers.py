@@ -15,6 +15,7 @@ HEADLESS_PACKAGES = (
     "tuichart.store",
     "tuichart.indicators",
     "tuichart.services",
+    "tuichart.alerts",
 )
 
 CODE = """
