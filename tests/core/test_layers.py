@@ -65,3 +65,33 @@ def test_the_check_sees_a_direct_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines()[-1] == "tuichart.fake -> rich"
+
+
+def test_the_app_loads_no_frame_or_web_libraries() -> None:
+    """The terminal app starts without Polars, pyarrow, pandas or aiohttp (together ~60 MB and 0.4 s); the
+    popout server and the data tools load them when asked for."""
+    code = (
+        "import sys, tuichart.cli.app_command, tuichart.app.app, tuichart.indicators.live\n"
+        "print(';'.join(sorted(m for m in ('polars', 'pyarrow', 'pandas', 'aiohttp') if m in sys.modules)))\n"
+        "import tuichart.web\n"
+        "tuichart.web.PopoutServer\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["", "True"]
+
+
+def test_talib_is_not_wrapped_for_polars_series() -> None:
+    """Imported through our loader, TA-Lib neither loads Polars nor wraps its functions for Polars Series."""
+    code = (
+        "import sys\n"
+        "from tuichart.indicators.talib_module import load_talib\n"
+        "talib = load_talib()\n"
+        "print(talib._pl_Series is None, 'polars' in sys.modules, talib.stream.RSI.__module__)\n"
+        "import polars\n"  # and the block is lifted afterwards
+        "print(polars.Series([1.0]).sum())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["True False talib._ta_lib", "1.0"]

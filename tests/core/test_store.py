@@ -95,6 +95,10 @@ def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Can
         assert last["open_time"][0] == day[440].open_time
         ranged = store.load(KEY, since=day[10].open_time, until=day[19].open_time)
         assert ranged["open_time"].to_list() == [c.open_time for c in day[10:20]]
+        assert store.load_candles(KEY, last=3, until=day[99].open_time) == day[97:100]
+        columns = store.load_columns(KEY, last=2)
+        assert columns["trades"].dtype.kind == "i" and columns["close"].tolist() == [c.close for c in day[-2:]]
+        assert store.load_candles(SeriesKey("ETHUSDT", Interval.M1), last=5) == []
         assert store.last_open_time(KEY) == day[-1].open_time
         assert store.last_open_time(SeriesKey("ETHUSDT", Interval.M1)) is None
         changed = Candle(day[5].open_time, 1.0, 2.0, 0.5, 1.5, 9.0, day[5].close_time, 10.0, 3, 4.0, 5.0)

@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
@@ -43,8 +43,10 @@ from tuichart.ui.screens import AddSymbolScreen, HelpScreen, PanesScreen, Popout
 from tuichart.ui.status import StatusBar, StatusData
 from tuichart.ui.viewport import Viewport
 from tuichart.ui.watchlist import Quote, Watchlist
-from tuichart.web import PopoutServer
 from tuichart.web.browser import open_browser
+
+if TYPE_CHECKING:
+    from tuichart.web import PopoutServer
 
 log = logging.getLogger(__name__)
 
@@ -613,6 +615,8 @@ class TuichartApp(App[int]):
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
         first = self.popout is None
         if self.popout is None:
+            from tuichart.web import PopoutServer  # aiohttp is loaded only once a popout is asked for
+
             server = PopoutServer(
                 self._popout_snapshot,
                 self.current_key,

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
-import talib
 
 from tuichart.domain import Candle
 from tuichart.indicators.study import DEFAULT_STUDIES, Study
+from tuichart.indicators.talib_module import load_talib
+
+if TYPE_CHECKING:
+    import polars as pl
+
+talib = load_talib()
 
 Arrays = Mapping[str, np.ndarray]
 
 
 def arrays_from_frame(frame: pl.DataFrame) -> dict[str, np.ndarray]:
     """The OHLCV columns of a candle frame as float64 arrays (zero copy when the column allows it)."""
+    import polars as pl
+
     return {
         name: frame.get_column(name).cast(pl.Float64).to_numpy()
         for name in ("open", "high", "low", "close", "volume")
@@ -67,6 +74,8 @@ def compute(arrays: Arrays, studies: Iterable[Study] = DEFAULT_STUDIES) -> dict[
 
 def with_indicators(frame: pl.DataFrame, studies: Iterable[Study] = DEFAULT_STUDIES) -> pl.DataFrame:
     """The candle frame (oldest first) with one float64 column per study output, NaN during warm-up."""
+    import polars as pl
+
     columns = compute(arrays_from_frame(frame), studies)
     return frame.hstack([pl.Series(name, values, dtype=pl.Float64) for name, values in columns.items()])
 

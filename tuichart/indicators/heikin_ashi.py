@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from tuichart.domain import Candle
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def heikin_ashi_arrays(
@@ -29,6 +32,8 @@ def heikin_ashi_arrays(
 
 def heikin_ashi(frame: pl.DataFrame) -> pl.DataFrame:
     """The candle frame (oldest first) with open/high/low/close replaced by their Heikin-Ashi values."""
+    import polars as pl
+
     cols = [frame.get_column(n).cast(pl.Float64).to_numpy() for n in ("open", "high", "low", "close")]
     ha = heikin_ashi_arrays(*cols)
     return frame.with_columns([pl.Series(n, v) for n, v in zip(("open", "high", "low", "close"), ha, strict=True)])

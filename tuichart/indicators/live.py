@@ -8,11 +8,15 @@ from operator import attrgetter
 from typing import Any, cast
 
 import numpy as np
-from talib import InsufficientHistory, stream  # type: ignore[attr-defined]
 
 from tuichart.domain import Candle
 from tuichart.indicators.batch import arrays_from_candles, compute, run_study
 from tuichart.indicators.study import DEFAULT_STUDIES, Study
+from tuichart.indicators.talib_module import load_talib
+
+_talib = load_talib()
+stream = _talib.stream
+InsufficientHistory = _talib.InsufficientHistory
 
 
 class _Slot:

@@ -11,7 +11,7 @@ from tuichart.errors import TuichartError
 from tuichart.market.presets import Endpoints
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.services.indicator_rebuild import catch_up
-from tuichart.store import Store, frame_candles
+from tuichart.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def load_history(
 
 
 def _stored(store: Store, key: SeriesKey, need: int, before: int | None) -> list[Candle]:
-    return frame_candles(store.load(key, last=need, until=None if before is None else before - 1))
+    return store.load_candles(key, last=need, until=None if before is None else before - 1)
 
 
 async def _fetch(

@@ -12,7 +12,6 @@ from tuichart.indicators import DEFAULT_STUDIES, MIN_WARMUP, LiveIndicators
 from tuichart.series import Change, Series
 from tuichart.store import Store
 from tuichart.store.schema import INDICATOR_COLUMNS
-from tuichart.store.store import frame_candles
 
 IndicatorRow = tuple[int, tuple[float, ...]]
 """A closed candle's open time (ms) and its values in `INDICATOR_COLUMNS` order."""
@@ -33,7 +32,7 @@ def store_history(store: Store) -> HistoryLoader:
     """A history loader reading the store."""
 
     def load(key: SeriesKey, before: int, n: int) -> list[Candle]:
-        return frame_candles(store.load(key, last=n, until=before - 1))
+        return store.load_candles(key, last=n, until=before - 1)
 
     return load
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import polars as pl
 
 from tuichart.domain import SeriesKey
-from tuichart.indicators import DEFAULT_STUDIES, MIN_WARMUP, arrays_from_frame, compute
+from tuichart.indicators import DEFAULT_STUDIES, MIN_WARMUP, compute
 from tuichart.services.progress import Progress, no_progress
-from tuichart.store import Store
+from tuichart.store import Columns, Store
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 CHUNK = 500_000
@@ -25,22 +24,22 @@ def rebuild_series(
     if last is None:
         return 0
     step = chunk * key.interval.nominal_ms
-    warm = store.load(key, last=MIN_WARMUP, until=since - 1) if since is not None else None
+    warm: Columns | None = store.load_columns(key, last=MIN_WARMUP, until=since - 1) if since is not None else None
     cursor = since if since is not None else _first_open(store, key)
     total = store.count(key) if since is None else None
     task = f"indicators {key}"
     written = 0
     while cursor <= last:
-        window = store.load(key, since=cursor, until=cursor + step - 1)
+        window = store.load_columns(key, since=cursor, until=cursor + step - 1)
         cursor += step
-        if window.height == 0:
+        if len(window["open_time"]) == 0:
             continue
-        frame = window if warm is None or warm.height == 0 else pl.concat([warm, window])
-        values = compute(arrays_from_frame(frame), DEFAULT_STUDIES)
-        skip = frame.height - window.height
-        rows = pl.DataFrame({"open_time": window["open_time"], **{c: values[c][skip:] for c in INDICATOR_COLUMNS}})
-        written += store.upsert_indicators(key, rows)
-        warm = frame.tail(MIN_WARMUP)
+        columns = window if warm is None else {name: np.concatenate([warm[name], window[name]]) for name in window}
+        values = compute({name: columns[name] for name in ("open", "high", "low", "close", "volume")}, DEFAULT_STUDIES)
+        skip = len(columns["open_time"]) - len(window["open_time"])
+        rows = {"open_time": window["open_time"], **{c: values[c][skip:] for c in INDICATOR_COLUMNS}}
+        written += store.upsert_indicator_columns(key, rows)
+        warm = {name: column[-MIN_WARMUP:] for name, column in columns.items()}
         progress(task, written, total)
     progress(task, written, written)
     return written

@@ -1,16 +1,28 @@
 """DuckDB store of closed candles and their indicators."""
 
 from tuichart.store.db import STORE_FILE, StoreMode
-from tuichart.store.store import CANDLE_SCHEMA, SeriesSummary, Store, candles_frame, frame_candles
+from tuichart.store.store import (
+    Columns,
+    SeriesSummary,
+    Store,
+    candle_schema,
+    candles_columns,
+    candles_frame,
+    columns_candles,
+    frame_candles,
+)
 from tuichart.store.writer import StoreWriter
 
 __all__ = [
-    "CANDLE_SCHEMA",
     "STORE_FILE",
+    "Columns",
     "SeriesSummary",
     "Store",
     "StoreMode",
     "StoreWriter",
+    "candle_schema",
+    "candles_columns",
     "candles_frame",
+    "columns_candles",
     "frame_candles",
 ]

@@ -1,4 +1,4 @@
-"""The candle store: idempotent upserts, loads as Polars, gap listing; every call is serialised by a lock."""
+"""The candle store: idempotent upserts, loads as NumPy, candles or Polars, gap listing; calls serialised by a lock."""
 
 from __future__ import annotations
 
@@ -8,24 +8,28 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import polars as pl
 
 from tuichart.domain import CANDLE_FIELDS, Candle, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.db import StoreMode, open_database
 from tuichart.store.schema import INDICATOR_COLUMNS
 
+if TYPE_CHECKING:  # Polars is for exports and tools; the app never loads it (~35 MB, 0.2 s)
+    import polars as pl
+
+Columns = dict[str, np.ndarray]
+"""Named NumPy columns of equal length, the store's exchange format (DuckDB scans them in place)."""
+
 _TS = "make_timestamp(CAST({c} AS BIGINT) * 1000)"
 _SELECT_CANDLE = (
     "epoch_ms(open_time) AS open_time, open, high, low, close, volume, epoch_ms(close_time) AS close_time, "
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
 )
-CANDLE_SCHEMA = pl.Schema(
-    {name: (pl.Int64() if name in ("open_time", "close_time", "trades") else pl.Float64()) for name in CANDLE_FIELDS}
-)
+_INT_FIELDS = frozenset({"open_time", "close_time", "trades"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +42,31 @@ class SeriesSummary:
     last_open: int
 
 
+def candle_schema() -> pl.Schema:
+    """The Polars schema of a candle frame (ms int times)."""
+    import polars as pl
+
+    return pl.Schema({name: (pl.Int64() if name in _INT_FIELDS else pl.Float64()) for name in CANDLE_FIELDS})
+
+
+def candles_columns(candles: Sequence[Candle]) -> Columns:
+    """Columns (ms int times) of candles, in the store's column order."""
+    return {
+        name: np.fromiter((getattr(c, name) for c in candles), np.int64 if name in _INT_FIELDS else np.float64)
+        for name in CANDLE_FIELDS
+    }
+
+
+def columns_candles(columns: Columns) -> list[Candle]:
+    """Candles from columns with the store's names."""
+    return [Candle(*row) for row in zip(*(columns[name].tolist() for name in CANDLE_FIELDS), strict=True)]
+
+
 def candles_frame(candles: Sequence[Candle]) -> pl.DataFrame:
     """A Polars frame (ms int times) of candles, in the store's column order."""
-    cols = {name: [getattr(c, name) for c in candles] for name in CANDLE_FIELDS}
-    return pl.DataFrame(cols, schema=CANDLE_SCHEMA)
+    import polars as pl
+
+    return pl.DataFrame(candles_columns(candles), schema=candle_schema())
 
 
 def frame_candles(frame: pl.DataFrame) -> list[Candle]:
@@ -89,14 +114,18 @@ class Store:
         """Insert or replace closed candles of one series; returns how many rows were written."""
         if not candles:
             return 0
-        return self.upsert_frame(key, candles_frame(candles))
+        return self.upsert_columns(key, candles_columns(candles))
 
     def upsert_frame(self, key: SeriesKey, frame: pl.DataFrame) -> int:
-        """Insert or replace a frame of closed candles (store columns, ms times) in one transaction."""
+        """Insert or replace a Polars frame of closed candles (store columns, ms times) in one transaction."""
+        return self.upsert_columns(key, _columns(frame, CANDLE_FIELDS))
+
+    def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
+        """Insert or replace columns of closed candles (store names, ms times) in one transaction."""
         self._writable()
-        if frame.height == 0:
+        rows = len(batch["open_time"])
+        if rows == 0:
             return 0
-        batch = _columns(frame, CANDLE_FIELDS)  # noqa: F841 - read by DuckDB's replacement scan
         select = (
             "SELECT ?, ?, "
             + _TS.format(c="open_time")
@@ -123,17 +152,21 @@ class Store:
                 raise
             finally:
                 cur.close()
-            newest = int(frame["open_time"].max())  # type: ignore[arg-type]
+            newest = int(batch["open_time"].max())
             if newest > self._last_open.get(key, -1):
                 self._last_open[key] = newest
-        return frame.height
+        return rows
 
     def upsert_indicators(self, key: SeriesKey, frame: pl.DataFrame) -> int:
+        """Insert or replace a Polars frame of indicator rows (`open_time` ms + the indicator columns)."""
+        return self.upsert_indicator_columns(key, _columns(frame, ("open_time", *INDICATOR_COLUMNS)))
+
+    def upsert_indicator_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace indicator rows (`open_time` ms + the indicator columns; NaN stored as NULL)."""
         self._writable()
-        if frame.height == 0:
+        rows = len(batch["open_time"])
+        if rows == 0:
             return 0
-        batch = _columns(frame, ("open_time", *INDICATOR_COLUMNS))  # noqa: F841 - read by DuckDB's replacement scan
         cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)  # NaN as NULL
         sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
         with self._lock:
@@ -147,7 +180,7 @@ class Store:
                 raise
             finally:
                 cur.close()
-        return frame.height
+        return rows
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
@@ -175,10 +208,12 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, list(params)).fetchall()
 
-    def _frame(self, sql: str, params: Sequence[object]) -> pl.DataFrame:
+    def _candle_columns(self, sql: str, params: Sequence[object]) -> Columns:
         with self._lock:
             columns = self._conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
-        return pl.DataFrame(columns).cast(CANDLE_SCHEMA)
+        return {
+            name: np.asarray(columns[name], np.int64 if name in _INT_FIELDS else np.float64) for name in CANDLE_FIELDS
+        }
 
     def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
         """Write a query's rows with DuckDB's COPY (Parquet, JSON, partitioned datasets)."""
@@ -230,6 +265,20 @@ class Store:
         self, key: SeriesKey, *, last: int | None = None, since: int | None = None, until: int | None = None
     ) -> pl.DataFrame:
         """Candles of a series as Polars (ms times), oldest first: the `last` N, and/or a [since, until] range."""
+        import polars as pl
+
+        return pl.DataFrame(self.load_columns(key, last=last, since=since, until=until), schema=candle_schema())
+
+    def load_candles(
+        self, key: SeriesKey, *, last: int | None = None, since: int | None = None, until: int | None = None
+    ) -> list[Candle]:
+        """Candles of a series as domain objects, oldest first: the `last` N, and/or a [since, until] range."""
+        return columns_candles(self.load_columns(key, last=last, since=since, until=until))
+
+    def load_columns(
+        self, key: SeriesKey, *, last: int | None = None, since: int | None = None, until: int | None = None
+    ) -> Columns:
+        """Candles of a series as columns (ms times), oldest first: the `last` N, and/or a [since, until] range."""
         where = 'symbol = ? AND "interval" = ?'
         params: list[object] = [key.symbol, key.interval.value]
         if since is not None:
@@ -239,7 +288,7 @@ class Store:
             where += " AND open_time <= make_timestamp(? * 1000)"
             params.append(until)
         if last is None:
-            return self._frame(f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time", params)
+            return self._candle_columns(f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time", params)
         newest = self.last_open_time(key) if until is None else until
         if newest is not None and since is None:
             # A window a bit wider than N candles lets DuckDB skip old row groups; gaps fall back to a full scan.
@@ -248,24 +297,24 @@ class Store:
                 [*params, newest - int(last * 1.25 + 10) * key.interval.nominal_ms],
                 last,
             )
-            if window.height == last:
+            if len(window["open_time"]) == last:
                 return window
         return self._last_n(where, params, last)
 
-    def _last_n(self, where: str, params: list[object], n: int) -> pl.DataFrame:
+    def _last_n(self, where: str, params: list[object], n: int) -> Columns:
         sql = (
             f"SELECT * FROM (SELECT {_SELECT_CANDLE} FROM klines WHERE {where} "
             f"ORDER BY klines.open_time DESC LIMIT {int(n)}) ORDER BY open_time"
         )
-        return self._frame(sql, params)
+        return self._candle_columns(sql, params)
 
     def candles(self, key: SeriesKey, *, since: int | None = None, until: int | None = None) -> list[Candle]:
         """Candles of a series as domain objects, oldest first."""
-        return frame_candles(self.load(key, since=since, until=until))
+        return self.load_candles(key, since=since, until=until)
 
     def gaps(self, key: SeriesKey, *, since: int | None = None, until: int | None = None) -> list[Gap]:
         """Runs of missing candles between stored ones, minus gaps the exchange itself is known to have."""
-        opens = self.load(key, since=since, until=until)["open_time"].to_list()
+        opens = self.load_columns(key, since=since, until=until)["open_time"].tolist()
         known = {
             int(a): int(b)  # type: ignore[call-overload]
             for a, b in self._query(
@@ -291,6 +340,6 @@ class Store:
         return out
 
 
-def _columns(frame: pl.DataFrame, names: Sequence[str]) -> dict[str, np.ndarray]:
+def _columns(frame: pl.DataFrame, names: Sequence[str]) -> Columns:
     """Columns as NumPy arrays, which DuckDB scans in place (Arrow would load pyarrow, ~65 MB, into the app)."""
     return {name: frame[name].to_numpy() for name in names}

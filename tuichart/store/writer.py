@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import polars as pl
+import numpy as np
 
 from tuichart.domain import Candle, SeriesKey
 from tuichart.store.schema import INDICATOR_COLUMNS
@@ -115,11 +115,11 @@ class StoreWriter:
     def _write_indicators(self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]) -> None:
         for key, by_open in pending.items():
             opens = sorted(by_open)
-            frame = pl.DataFrame(
-                [by_open[t] for t in opens], schema=list(INDICATOR_COLUMNS), orient="row"
-            ).insert_column(0, pl.Series("open_time", opens, dtype=pl.Int64))
+            values = np.array([by_open[t] for t in opens], dtype=np.float64).reshape(len(opens), len(INDICATOR_COLUMNS))
+            batch = {"open_time": np.array(opens, dtype=np.int64)}
+            batch.update({name: np.ascontiguousarray(values[:, i]) for i, name in enumerate(INDICATOR_COLUMNS)})
             try:
-                self._store.upsert_indicators(key, frame)
+                self._store.upsert_indicator_columns(key, batch)
             except Exception as exc:  # reported like a failed candle batch; the candles themselves are kept
                 log.exception("indicator write failed for %s", key)
                 if self._on_error is not None:
