@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -176,18 +175,6 @@ def app_in_terminal(tmp: Path, url: str, symbols: list[str], data: Path) -> Iter
         term.close()
 
 
-def app_pid(term: Terminal) -> int:
-    """The pid of the Python process in the pane (the shell's child)."""
-    shell = term.pane_pid()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        out = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True).stdout.split()
-        if out:
-            return int(out[0])
-        time.sleep(0.05)
-    raise TimeoutError("no app process")
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -213,7 +200,7 @@ def bench_terminal(tmp: Path, cpu_window: float) -> tuple[float, float, float]:
         data = tmp / "data"
         with app_in_terminal(tmp, ex.url, SYMBOLS_50[:20], data) as term:
             term.wait(live_chart("BTCUSDT"), timeout=60, what="the first chart")  # also warms the store
-            pid = app_pid(term)
+            pid = term.app_pid()
             time.sleep(5)
             c0, t0 = cpu_seconds(pid), time.monotonic()
             time.sleep(cpu_window)
@@ -228,7 +215,7 @@ def bench_terminal(tmp: Path, cpu_window: float) -> tuple[float, float, float]:
         with app_in_terminal(tmp, ex.url, SYMBOLS_50, tmp / "data50") as term:
             term.wait(live_chart("BTCUSDT"), timeout=60, what="the first chart")
             time.sleep(10)
-            rss = rss_mb(app_pid(term))
+            rss = rss_mb(term.app_pid())
     return cpu, statistics.median(starts), rss
 
 

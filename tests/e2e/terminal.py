@@ -43,6 +43,17 @@ class Terminal:
         """The pid of the pane's shell (the app is its child)."""
         return int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}"))
 
+    def app_pid(self) -> int:
+        """The pid of the command the pane runs (the shell's child)."""
+        shell = self.pane_pid()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            out = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True).stdout.split()
+            if out:
+                return int(out[0])
+            time.sleep(0.05)
+        raise AssertionError("the pane runs no command")
+
     def screen(self) -> str:
         """The visible text of the pane."""
         return self._tmux("capture-pane", "-p", "-t", "t")

@@ -59,6 +59,9 @@ def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
         terminal.wait(lambda s: header(s) == "SOLUSDT 1h", what="the 1h chart")
         terminal.keys("[")
         terminal.wait(lambda s: header(s) == "SOLUSDT 30m", what="the 30m chart")
+        maps = Path(f"/proc/{terminal.app_pid()}/maps").read_text()
+        for heavy in ("polars", "pyarrow", "aiohttp"):  # the app's memory and start-up goals depend on it
+            assert heavy not in maps, f"the running app loaded {heavy}"
 
         terminal.keys("q")
         assert terminal.exit_status() == 0

@@ -234,9 +234,9 @@ class TuichartApp(App[int]):
         """Last stored closes for the watchlist, shown until live quotes arrive."""
         last: dict[str, float] = {}
         for sym in self.watchlist:
-            frame = self.store.load(SeriesKey(sym, self.interval), last=1)
-            if frame.height:
-                last[sym] = float(frame["close"][0])
+            closes = self.store.load_columns(SeriesKey(sym, self.interval), last=1)["close"]
+            if closes.size:
+                last[sym] = float(closes[0])
         self.post_message(QuotesLoaded(last))
 
     # ---- the one handler that owns market state ---------------------------------------------------------

@@ -43,7 +43,7 @@ def count_candles(key: SeriesKey, first: int, last: int) -> int:
 
 def missing_ranges(store: Store, key: SeriesKey, first: int, last: int) -> list[Gap]:
     """Runs of candles between open times `first` and `last` that the store lacks."""
-    stored = store.load(key, since=first, until=last)["open_time"].to_list()
+    stored = store.load_columns(key, since=first, until=last)["open_time"].tolist()
     if not stored:
         return [Gap(key, first, last, count_candles(key, first, last))]
     out: list[Gap] = []
