@@ -167,12 +167,13 @@ def password_check(username: str, password: str) -> Callable[..., AuthResult]:
     return check
 
 
-class LoopbackSMTP(Controller):  # type: ignore[misc]
+class LoopbackSMTP(Controller):
     """aiosmtpd's threaded controller on a port the system picks (it otherwise probes its configured port)."""
 
     def __init__(self, handler: Mailbox, **kwargs: Any) -> None:
         super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
 
     def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ class Gate:
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+def sent_count(gate: Gate, n: int) -> bool:
+    """Whether the gate has sent n alerts."""
+    return len(gate.sent) == n
 
 
 def recorder() -> tuple[list[Result], Callable[[str, FiredAlert, str | None], None]]:
@@ -90,7 +96,7 @@ async def test_a_stuck_channel_delays_no_other_and_drops_its_oldest(caplog: pyte
     await wait_until(lambda: len(fast.sent) == 1, "the first alert on the fast channel")
     for i in range(1, 6):
         d.submit(sample_alert(f"a{i}"))
-        await wait_until(lambda i=i: len(fast.sent) == i + 1, f"alert a{i} on the fast channel")
+        await wait_until(partial(sent_count, fast, i + 1), f"alert a{i} on the fast channel")
     assert stuck.sent == [] and [r for r in results if r[0] == "stuck"] == []
     assert "channel stuck is behind; dropping its oldest queued alerts" in caplog.text
     stuck.open.set()
@@ -126,10 +132,12 @@ async def test_submit_threadsafe_from_a_worker_thread() -> None:
     sink.open.set()
     d = Dispatcher([sink])
     d.start()
-    threads = [
-        threading.Thread(target=lambda n=n: [d.submit_threadsafe(sample_alert(f"t{n}-{i}")) for i in range(20)])
-        for n in range(3)
-    ]
+
+    def worker(n: int) -> None:
+        for i in range(20):
+            d.submit_threadsafe(sample_alert(f"t{n}-{i}"))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
     for t in threads:
         t.start()
     for t in threads:
