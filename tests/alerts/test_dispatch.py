@@ -184,7 +184,8 @@ async def klines(count: int, results: list[Result], channel: str) -> tuple[int, 
 async def test_refused_channel_fails_every_alert_without_holding_up_klines(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="tuichart.alerts")
     results, on_result = recorder()
-    d = Dispatcher([telegram_at(f"http://127.0.0.1:{refused_port()}", "refused")], on_result=on_result, queue_size=1000)
+    url = f"http://127.0.0.1:{refused_port()}"
+    d = Dispatcher([telegram_at(url, "refused")], on_result=on_result, queue_size=1000)
     d.start()
     for i in range(1000):
         d.submit(sample_alert(f"r{i}"))
@@ -193,8 +194,12 @@ async def test_refused_channel_fails_every_alert_without_holding_up_klines(caplo
     assert processed == 10_000
     await wait_until(lambda: len(results) == 1000, "a thousand failures")
     assert [r[1] for r in results] == [f"r{i}" for i in range(1000)]
-    assert all(r[2] is not None and r[2].startswith("cannot connect to http://127.0.0.1:") for r in results)
-    assert "alert r999 via refused failed: cannot connect" in caplog.text and TOKEN not in caplog.text
+    reason = f"cannot connect to {url}: Connection refused"
+    assert results[0][2] == reason
+    # After one refusal the service is left alone for a second: the rest fail at once, each with the reason.
+    assert {r[2] for r in results[1:]} == {f"not tried, refused is down ({reason}); next try in 1 s"}
+    assert f"alert r999 via refused failed: not tried, refused is down ({reason})" in caplog.text
+    assert TOKEN not in caplog.text
     await d.aclose()
 
 
@@ -215,9 +220,71 @@ async def test_black_hole_channel_keeps_klines_flowing_while_its_send_hangs(capl
     first = next(r for r in results if r[0] == "hole")
     assert first == ("hole", "h900", "no reply from " + hole.url + " within 1 s")  # h0..h899 dropped as oldest
     await wait_until(lambda: len(bot.received) == 100, "the healthy channel's hundred queued alerts")
+    await wait_until(lambda: sum(r[0] == "hole" for r in results) == 100, "an outcome for each queued alert")
+    hole_reasons = [r[2] for r in results if r[0] == "hole"]
+    assert set(hole_reasons[1:]) == {f"not tried, hole is down ({first[2]}); next try in 1 s"}
     assert "channel hole is behind; dropping its oldest queued alerts" in caplog.text
+    assert "channel hole: dropped 900 alert(s) while behind" in caplog.text
     await d.aclose(timeout=0.2)
-    assert "channel hole: " in caplog.text and "alert(s) not delivered before shutdown" in caplog.text
     assert [r[2] for r in results if r[0] == "bot"] == [None] * 100
     await hole.stop()
     await bot.stop()
+
+
+class Flaky:
+    """A channel whose service is down for its first `downs` sends, asking for `retry_after` seconds."""
+
+    name = "flaky"
+
+    def __init__(self, downs: int, retry_after: float = 0.0) -> None:
+        self.downs, self.retry_after, self.tries, self.sent = downs, retry_after, 0, 0
+
+    async def send(self, alert: FiredAlert) -> None:
+        self.tries += 1
+        if self.tries <= self.downs:
+            raise ChannelError("service unavailable", down=True, retry_after=self.retry_after)
+        self.sent += 1
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_down_service_is_left_alone_then_tried_again() -> None:
+    results, on_result = recorder()
+    flaky = Flaky(downs=1)
+    d = Dispatcher([flaky], on_result=on_result, down_hold=(60, 60))
+    d.start()
+    d.submit(sample_alert("a"))
+    d.submit(sample_alert("b"))
+    await wait_until(lambda: len(results) == 2, "two outcomes")
+    assert results == [
+        ("flaky", "a", "service unavailable"),
+        ("flaky", "b", "not tried, flaky is down (service unavailable); next try in 60 s"),
+    ]
+    assert flaky.tries == 1
+    await d.aclose()
+
+    results.clear()
+    flaky = Flaky(downs=2)
+    d = Dispatcher([flaky], on_result=on_result, down_hold=(0.05, 0.05))
+    d.start()
+    for name in ("a", "b"):
+        d.submit(sample_alert(name))
+        await wait_until(lambda: len(results) == 1, "an outcome")
+        await asyncio.sleep(0.1)  # longer than the hold, so the next alert is tried
+        results.clear()
+    d.submit(sample_alert("c"))
+    await wait_until(lambda: len(results) == 1, "the third outcome")
+    assert results == [("flaky", "c", None)] and (flaky.tries, flaky.sent) == (3, 1)
+    await d.aclose()
+
+
+async def test_a_service_asking_for_a_longer_wait_is_left_alone_that_long() -> None:
+    results, on_result = recorder()
+    d = Dispatcher([Flaky(downs=1, retry_after=300)], on_result=on_result, down_hold=(1, 60))
+    d.start()
+    d.submit(sample_alert("a"))
+    d.submit(sample_alert("b"))
+    await wait_until(lambda: len(results) == 2, "two outcomes")
+    assert results[1] == ("flaky", "b", "not tried, flaky is down (service unavailable); next try in 300 s")
+    await d.aclose()

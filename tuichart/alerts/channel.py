@@ -11,6 +11,13 @@ from tuichart.errors import TuichartError
 class ChannelError(TuichartError):
     """A channel could not deliver an alert; `str(err)` is the reason in one line, with no secret in it."""
 
+    def __init__(self, reason: str, *, down: bool = False, retry_after: float = 0.0) -> None:
+        super().__init__(reason)
+        self.down = down
+        """The service itself is unreachable (refused, timed out, 5xx, rate limited), not just this alert."""
+        self.retry_after = retry_after
+        """Seconds the service asked us to wait before the next try."""
+
 
 class Channel(Protocol):
     """One way of delivering alerts (Telegram, email, a command, the desktop)."""

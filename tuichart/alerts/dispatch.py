@@ -27,16 +27,28 @@ class _Lane:
     task: asyncio.Task[None] | None = None
     in_flight: FiredAlert | None = None
     dropped: int = 0
+    down_until: float = 0.0
+    """Loop time before which the channel counts as down and alerts are failed without a try."""
+    down_reason: str = ""
+    downs: int = 0
+    """Consecutive failures that found the service down; the hold doubles with each."""
 
 
 class Dispatcher:
     """Delivers each submitted alert on every channel; implements `tuichart.alerts.Deliverer`."""
 
     def __init__(
-        self, channels: Sequence[Channel], *, on_result: OnResult | None = None, queue_size: int = 100
+        self,
+        channels: Sequence[Channel],
+        *,
+        on_result: OnResult | None = None,
+        queue_size: int = 100,
+        down_hold: tuple[float, float] = (1.0, 60.0),
     ) -> None:
+        """`down_hold`: (first, longest) seconds a down service is left alone; the hold doubles while it stays down."""
         self._lanes = [_Lane(ch, deque(maxlen=max(1, queue_size))) for ch in channels]
         self._on_result = on_result
+        self._hold_first, self._hold_cap = down_hold
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing = False
 
@@ -102,17 +114,12 @@ class Dispatcher:
 
     async def _drain(self, lane: _Lane) -> None:
         """Send the lane's alerts one at a time until closing and empty."""
+        loop = asyncio.get_running_loop()
         while True:
             while lane.queue:
                 alert = lane.queue.popleft()
                 lane.in_flight = alert
-                try:
-                    await lane.channel.send(alert)
-                    error = None
-                except ChannelError as exc:
-                    error = str(exc)
-                except Exception as exc:  # a bug in one channel must not stop its later deliveries
-                    error = f"{type(exc).__name__}: {exc}"
+                error = await self._send(lane, alert, loop.time())
                 lane.in_flight = None
                 self._report(lane.channel.name, alert, error)
             if lane.dropped:
@@ -122,6 +129,26 @@ class Dispatcher:
                 return
             lane.wake.clear()
             await lane.wake.wait()
+
+    async def _send(self, lane: _Lane, alert: FiredAlert, now: float) -> str | None:
+        """One delivery: None when sent, else the reason; a down service is not tried again for a while."""
+        if now < lane.down_until:
+            # Retrying a refused or silent service on every alert would only burn the loop's time.
+            wait = lane.down_until - now
+            return f"not tried, {lane.channel.name} is down ({lane.down_reason}); next try in {wait:.0f} s"
+        try:
+            await lane.channel.send(alert)
+        except ChannelError as exc:
+            if exc.down:
+                lane.downs += 1
+                hold = min(self._hold_cap, self._hold_first * 2 ** (lane.downs - 1))
+                lane.down_until = asyncio.get_running_loop().time() + max(hold, exc.retry_after)
+                lane.down_reason = str(exc)
+            return str(exc)
+        except Exception as exc:  # a bug in one channel must not stop its later deliveries
+            return f"{type(exc).__name__}: {exc}"
+        lane.downs = 0
+        return None
 
     def _report(self, name: str, alert: FiredAlert, error: str | None) -> None:
         """Log the outcome and pass it to `on_result`."""

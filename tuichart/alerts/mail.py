@@ -56,17 +56,20 @@ class EmailChannel:
             code, reply = next(iter(exc.recipients.values()))
             raise ChannelError(f"SMTP server {where} refused the recipients: {code} {_text(reply)}") from None
         except smtplib.SMTPResponseException as exc:
-            raise ChannelError(f"SMTP server {where} said {exc.smtp_code} {_text(exc.smtp_error)}") from None
+            reason = f"SMTP server {where} said {exc.smtp_code} {_text(exc.smtp_error)}"
+            raise ChannelError(reason, down=exc.smtp_code == 421) from None  # 421: service not available
+        except smtplib.SMTPServerDisconnected:
+            raise ChannelError(f"SMTP server {where} closed the connection", down=True) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise ChannelError(f"SMTP server {where}: {exc}") from None
         except smtplib.SMTPException as exc:
             raise ChannelError(f"SMTP server {where}: {first_line(str(exc)) or type(exc).__name__}") from None
         except TimeoutError:
-            raise ChannelError(f"no reply from SMTP server {where} within {self._timeout:g} s") from None
+            raise ChannelError(f"no reply from SMTP server {where} within {self._timeout:g} s", down=True) from None
         except ssl.SSLError as exc:
             raise ChannelError(f"TLS with SMTP server {where} failed: {exc.reason or exc}") from None
         except OSError as exc:
-            raise ChannelError(f"cannot connect to SMTP server {where}: {exc.strerror or exc}") from None
+            raise ChannelError(f"cannot connect to SMTP server {where}: {exc.strerror or exc}", down=True) from None
 
     async def aclose(self) -> None:
         """Nothing to release: each send opens its own connection."""

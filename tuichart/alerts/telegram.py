@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 
 import httpx
@@ -34,6 +35,16 @@ def _guard_httpx_log() -> None:
         logger.addFilter(_RedactBotToken())
 
 
+def _os_reason(exc: BaseException) -> str | None:
+    """The operating system's words (e.g. `Connection refused`) from the errors behind an httpx error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class TelegramChannel:
     """Posts `tuichart alert: <message>` to one chat; a 429 is waited out once when its wait fits the timeout."""
 
@@ -54,12 +65,16 @@ class TelegramChannel:
             return
         if retry_after > self._timeout:
             raise ChannelError(
-                f"rate limited by Telegram for {retry_after:g} s (longer than the {self._timeout:g} s timeout)"
+                f"rate limited by Telegram for {retry_after:g} s (longer than the {self._timeout:g} s timeout)",
+                down=True,
+                retry_after=retry_after,
             )
         await asyncio.sleep(retry_after)
         again = await self._post(body)
         if again is not None:
-            raise ChannelError(f"rate limited by Telegram again after waiting {retry_after:g} s")
+            raise ChannelError(
+                f"rate limited by Telegram again after waiting {retry_after:g} s", down=True, retry_after=again
+            )
 
     async def _post(self, body: dict[str, str]) -> float | None:
         """One sendMessage call: None when delivered, the wait in seconds on a 429, else `ChannelError`."""
@@ -69,9 +84,12 @@ class TelegramChannel:
             async with asyncio.timeout(self._timeout):
                 resp = await self._client.post(self._url, json=body)
         except (TimeoutError, httpx.TimeoutException):
-            raise ChannelError(f"no reply from {self._settings.api_url} within {self._timeout:g} s") from None
+            raise ChannelError(
+                f"no reply from {self._settings.api_url} within {self._timeout:g} s", down=True
+            ) from None
         except httpx.ConnectError as exc:
-            raise ChannelError(f"cannot connect to {self._settings.api_url}: {self._mask(str(exc))}") from None
+            reason = _os_reason(exc) or self._mask(str(exc))
+            raise ChannelError(f"cannot connect to {self._settings.api_url}: {reason}", down=True) from None
         except httpx.HTTPError as exc:
             raise ChannelError(
                 f"{type(exc).__name__} talking to {self._settings.api_url}: {self._mask(str(exc))}"
@@ -81,7 +99,10 @@ class TelegramChannel:
         except ValueError:
             reply = None
         if not isinstance(reply, dict):
-            raise ChannelError(f"HTTP {resp.status_code} from {self._settings.api_url} (not a Bot API reply)")
+            raise ChannelError(
+                f"HTTP {resp.status_code} from {self._settings.api_url} (not a Bot API reply)",
+                down=resp.status_code >= 500,
+            )
         if reply.get("ok") is True and resp.is_success:
             return None
         params = reply.get("parameters")
@@ -90,7 +111,7 @@ class TelegramChannel:
             return float(wait)
         code = reply.get("error_code", resp.status_code)
         description = self._mask(str(reply.get("description", "no description")))
-        raise ChannelError(f"Telegram refused the message: {code} {description}")
+        raise ChannelError(f"Telegram refused the message: {code} {description}", down=resp.status_code >= 500)
 
     def _mask(self, text: str) -> str:
         """Text with the bot token replaced by `***`."""
