@@ -8,7 +8,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SUITES = [("spine", "bench_spine"), ("indicators", "bench_indicators"), ("app", "bench_app")]
+SUITES = [
+    ("spine", "bench_spine"),
+    ("indicators", "bench_indicators"),
+    ("app", "bench_app"),
+    ("alerts", "bench_alerts"),
+]
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 import platformdirs
 
+from tuichart.alerts.notify_settings import NotifySettings
 from tuichart.errors import BadInput
 from tuichart.indicators.registry import REGISTRY
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
@@ -76,6 +77,8 @@ class Settings:
     """Show an RSI column in the watchlist."""
     popout_port: int = 0
     """Port of the browser popout on 127.0.0.1 (0: a free one each run)."""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    """Where fired alerts are delivered (`[notify]` table; secrets from the environment)."""
 
 
 @dataclass(slots=True)
@@ -138,6 +141,7 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
         s.popout_port = port
     try:
         s.indicators = studies_from_config(cfg.get("indicators"))
+        s.notify = NotifySettings.from_table(cfg.get("notify"))
     except BadInput as exc:
         raise BadInput(f"{config_path()}: {exc}") from None
     if data_dir is not None:
