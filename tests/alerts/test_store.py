@@ -12,7 +12,9 @@ from tuichart.store import STORE_FILE, Store, StoreWriter
 
 
 def alert(n: int, symbol: str = "BTCUSDT", *, closed: bool = True) -> FiredAlert:
-    return FiredAlert(f"r{n}", symbol, "1m", "rsi above 70", n * 60_000, closed, 100.0 + n, 70.0 + n, 1_000 * n, "record")
+    return FiredAlert(
+        f"r{n}", symbol, "1m", "rsi above 70", n * 60_000, closed, 100.0 + n, 70.0 + n, 1_000 * n, "record"
+    )
 
 
 def test_table_follows_the_contract_and_reads_back_newest_first(tmp_path: Path) -> None:
