@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-import talib
 
+from tests.indicators.test_reference import reference
 from tuichart.domain import Candle
 
 
 def columns(candles: Sequence[Candle]) -> dict[str, np.ndarray]:
-    """The default studies' columns, computed by TA-Lib's batch functions over the candles."""
-    close = np.array([c.close for c in candles])
-    high = np.array([c.high for c in candles])
-    low = np.array([c.low for c in candles])
-    macd, signal, hist = talib.MACD(close, 12, 26, 9)
-    upper, middle, lower = talib.BBANDS(close, 20, 2.0, 2.0, 0)
-    k, d = talib.STOCHF(high, low, close, 14, 3, 0)
-    return {
-        "close": close,
-        "ema_12": talib.EMA(close, 12),
-        "ema_26": talib.EMA(close, 26),
-        "rsi": talib.RSI(close, 14),
-        "macd": macd,
-        "macd_signal": signal,
-        "macd_histogram": hist,
-        "bb_upper": upper,
-        "bb_middle": middle,
-        "bb_lower": lower,
-        "stoch_k": k,
-        "stoch_d": d,
-    }
+    """The close and the indicator columns from TA-Lib called directly (the indicator tests' hand-written calls)."""
+    return {"close": np.array([c.close for c in candles]), **reference(list(candles))}
 
 
 def above(x: np.ndarray, y: np.ndarray | float) -> list[int | None]:
@@ -81,6 +62,3 @@ def fired_opens(
             last = at
             out.append(candles[i].open_time)
     return out
-
-
-StateFn = Callable[[dict[str, np.ndarray]], list[int | None]]
