@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import platformdirs
 
 from tuichart.alerts.notify_settings import NotifySettings
+from tuichart.alerts.rules import AlertRule, rules_from_config
 from tuichart.errors import BadInput
 from tuichart.indicators.registry import REGISTRY
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
@@ -79,6 +81,8 @@ class Settings:
     """Port of the browser popout on 127.0.0.1 (0: a free one each run)."""
     notify: NotifySettings = field(default_factory=NotifySettings)
     """Where fired alerts are delivered (`[notify]` table; secrets from the environment)."""
+    alerts: list[AlertRule] = field(default_factory=list)
+    """Alert rules (`[[alerts]]` tables)."""
 
 
 @dataclass(slots=True)
@@ -142,6 +146,7 @@ def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, 
     try:
         s.indicators = studies_from_config(cfg.get("indicators"))
         s.notify = NotifySettings.from_table(cfg.get("notify"))
+        s.alerts = rules_from_config(cfg.get("alerts"))
     except BadInput as exc:
         raise BadInput(f"{config_path()}: {exc}") from None
     if data_dir is not None:
@@ -159,24 +164,33 @@ def save_choices(
     hidden_panes: frozenset[str] | None = None,
 ) -> Path:
     """Write the user's choices into the config file, keeping everything else in it (comments included)."""
+
+    def choose(doc: Any) -> None:
+        if watchlist is not None:
+            doc["watchlist"] = list(watchlist)
+        if interval is not None:
+            doc["interval"] = interval
+        if hidden_panes is not None:
+            doc["hidden_panes"] = sorted(hidden_panes)
+
+    return edit_config(choose, path, what="choices")
+
+
+def edit_config(edit: Callable[[Any], None], path: Path | None = None, *, what: str = "changes") -> Path:
+    """Apply `edit` to the config file's tomlkit document and write it back atomically (comments kept)."""
     import tomlkit
 
     path = path or config_path()
     try:
         doc = tomlkit.parse(path.read_text()) if path.exists() else tomlkit.document()
     except Exception as exc:  # a file we cannot parse is left alone rather than overwritten
-        raise BadInput(f"{path}: not valid TOML, choices not saved ({exc})") from None
-    if watchlist is not None:
-        doc["watchlist"] = list(watchlist)
-    if interval is not None:
-        doc["interval"] = interval
-    if hidden_panes is not None:
-        doc["hidden_panes"] = sorted(hidden_panes)
+        raise BadInput(f"{path}: not valid TOML, {what} not saved ({exc})") from None
+    edit(doc)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".toml.tmp")
         tmp.write_text(tomlkit.dumps(doc))
         tmp.replace(path)
     except OSError as exc:
-        raise BadInput(f"cannot save choices to {path}: {exc.strerror}") from None
+        raise BadInput(f"cannot save {what} to {path}: {exc.strerror}") from None
     return path

@@ -198,6 +198,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     return run_web(args)
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """`tuichart alerts add|list|remove|fired`."""
+    from tuichart.cli.alerts_command import run_alerts
+
+    return run_alerts(args)
+
+
 _COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
@@ -206,6 +213,7 @@ _COMMANDS = {
     "record": cmd_record,
     "indicators": cmd_indicators,
     "web": cmd_web,
+    "alerts": cmd_alerts,
 }
 
 

@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 
+from tuichart.alerts import Deliverer
+from tuichart.alerts.engine import AlertEngine
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import Settings
 from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey
 from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
+from tuichart.services.alert_runner import AlertRunner, unwatched_rules
 from tuichart.services.backfill import backfill as run_backfill
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.feed import FeedPolicy, MarketFeed
@@ -52,13 +55,26 @@ async def _backfill(settings: Settings, symbols: list[str], interval: Interval, 
     return 0
 
 
-def record(settings: Settings, symbols: list[str], interval: Interval, duration: float | None, *, demo: bool) -> int:
-    """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds."""
-    return asyncio.run(_record(settings, symbols, interval, duration, demo))
+def record(
+    settings: Settings,
+    symbols: list[str],
+    interval: Interval,
+    duration: float | None,
+    *,
+    demo: bool,
+    deliverer: Deliverer | None = None,
+) -> int:
+    """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds, with alerts."""
+    return asyncio.run(_record(settings, symbols, interval, duration, demo, deliverer))
 
 
 async def _record(
-    settings: Settings, symbols: list[str], interval: Interval, duration: float | None, demo: bool
+    settings: Settings,
+    symbols: list[str],
+    interval: Interval,
+    duration: float | None,
+    demo: bool,
+    deliverer: Deliverer | None,
 ) -> int:
     stream_policy, retry_policy, feed_policy = policies(settings)
     async with (
@@ -72,6 +88,7 @@ async def _record(
         writer = StoreWriter(store, on_error=lambda exc: _say(f"store write failed: {exc}"))
         tracker = ClosedTracker(store, start)
         book = IndicatorBook(store_history(store))
+        alerts = _alert_runner(settings, keys, store, writer, deliverer)
         stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
         feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
         _say(
@@ -81,17 +98,39 @@ async def _record(
         stats = RecordStats()
         try:
             stats = await record_events(
-                feed.events(), writer, store, tracker, book=book, duration=duration, on_event=_report_status
+                feed.events(),
+                writer,
+                store,
+                tracker,
+                book=book,
+                alerts=alerts,
+                duration=duration,
+                on_event=_report_status,
             )
         finally:
             await stream.close()
-            await _final_reconcile(rest, keys, tracker, writer, book, stats)
+            await _final_reconcile(rest, keys, tracker, writer, book, alerts, stats)
             writer.close()
             store.close()
         for line in span_summary(stats, keys):
             _say(line)
         _say(f"{sum(stats.closed.values())} closed candles recorded, {stats.reconnects} reconnect(s)")
+        if alerts is not None:
+            _say(f"{alerts.fired} alert(s) fired")
     return 0
+
+
+def _alert_runner(
+    settings: Settings, keys: list[SeriesKey], store: Store, writer: StoreWriter, deliverer: Deliverer | None
+) -> AlertRunner | None:
+    """The alert rules evaluated on the recorded series (None without rules), after a warning per unrecorded rule."""
+    if not settings.alerts:
+        return None
+    for line in unwatched_rules(settings.alerts, keys):
+        _say(line)
+    symbols = list(dict.fromkeys(k.symbol for k in keys))
+    engine = AlertEngine(settings.alerts, store_history(store), source="record", symbols=symbols)
+    return AlertRunner(engine, writer, say=_say, deliverer=deliverer)
 
 
 async def _final_reconcile(
@@ -100,6 +139,7 @@ async def _final_reconcile(
     tracker: ClosedTracker,
     writer: StoreWriter,
     book: IndicatorBook,
+    alerts: AlertRunner | None,
     stats: RecordStats,
 ) -> None:
     """Fetch what closed between the last candle written and now, so stopping loses nothing."""
@@ -114,6 +154,8 @@ async def _final_reconcile(
                     writer.put_indicators(key, book.on_closed(event))
                     tracker.note(key, c.open_time)
                     stats.note_closed(event)
+                    if alerts is not None:
+                        alerts.on_kline(event)
 
 
 def _report_status(ev: FeedEvent, stats: RecordStats) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators", "web")
+COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators", "web", "alerts")
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -140,4 +140,41 @@ def command_parser() -> argparse.ArgumentParser:
     wb.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     wb.add_argument("--demo", action="store_true", help="chart the built-in synthetic exchange")
     _common(wb)
+    _alerts(sub)
     return p
+
+
+def _alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from tuichart.cli.alerts_command import EXAMPLES
+
+    al = sub.add_parser(
+        "alerts",
+        help="add, list and remove alert rules; list the alerts that fired",
+        description="Alert rules live in the config file as [[alerts]] tables; `tuichart record` and the app "
+        "evaluate them and keep every fired alert in the store (table alerts_fired).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    al_sub = al.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = al_sub.add_parser(
+        "add",
+        help="add a rule to the config file",
+        description='Conditions: "price crosses above 100000", "rsi below 30", "macd crosses signal", '
+        '"%%k crosses above %%d", "ema12 crosses ema26", "close outside bb", "change beyond 5%% in 1h".',
+    )
+    add.add_argument("symbol", metavar="SYMBOL|*", help="a symbol, or '*' for every watched/recorded symbol")
+    add.add_argument("when", metavar="CONDITION", help='e.g. "price crosses above 100000"')
+    add.add_argument("-i", "--interval", help="candle interval (default: the config's interval, else 1m)")
+    add.add_argument("--cooldown", metavar="DUR", help="quiet time after firing: 30s 15m 1h 1d (default: one candle)")
+    add.add_argument("--on", choices=["close", "tick"], default="close", help="closed candles only, or every tick")
+    add.add_argument("--id", help="the rule's id (default: a1, a2, ...)")
+    add.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    ls = al_sub.add_parser("list", help="the rules in the config file")
+    ls.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    rm = al_sub.add_parser("remove", help="remove rules by id")
+    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    fired = al_sub.add_parser("fired", help="the alerts that fired, newest first, from the store")
+    fired.add_argument("symbol", nargs="?", metavar="SYMBOL", help="only this symbol")
+    fired.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    _common(fired)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.domain import FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
+from tuichart.services.alert_runner import AlertRunner
 from tuichart.services.indicator_book import IndicatorBook
 from tuichart.store import Store, StoreWriter
 
@@ -64,12 +65,14 @@ async def record_events(
     tracker: ClosedTracker,
     *,
     book: IndicatorBook | None = None,
+    alerts: AlertRunner | None = None,
     duration: float | None = None,
     on_event: Callable[[FeedEvent, RecordStats], None] | None = None,
 ) -> RecordStats:
     """Consume feed events until `duration` seconds pass (or forever), writing closed candles through `writer`.
 
-    With a `book`, each closed candle's default indicator values are written too.
+    With a `book`, each closed candle's default indicator values are written too; with `alerts`, every kline
+    push (forming ones included) is evaluated against the alert rules.
     """
     stats = RecordStats()
     deadline = None if duration is None else time.monotonic() + duration
@@ -83,6 +86,8 @@ async def record_events(
                         writer.put_indicators(ev.key, book.on_closed(ev))
                     tracker.note(ev.key, ev.candle.open_time)
                     stats.note_closed(ev)
+                if alerts is not None:
+                    alerts.on_kline(ev)
             elif isinstance(ev, FeedStatus):
                 if ev.state is FeedState.RECONNECTING and stats.state is FeedState.LIVE:
                     stats.reconnects += 1

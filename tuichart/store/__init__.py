@@ -1,6 +1,7 @@
 """DuckDB store of closed candles and their indicators."""
 
 from tuichart.store.db import STORE_FILE, StoreMode
+from tuichart.store.history import HistoryLoader, store_history
 from tuichart.store.store import (
     Columns,
     SeriesSummary,
@@ -16,6 +17,7 @@ from tuichart.store.writer import StoreWriter
 __all__ = [
     "STORE_FILE",
     "Columns",
+    "HistoryLoader",
     "SeriesSummary",
     "Store",
     "StoreMode",
@@ -25,4 +27,5 @@ __all__ = [
     "candles_frame",
     "columns_candles",
     "frame_candles",
+    "store_history",
 ]

@@ -82,6 +82,11 @@ def _check_schema(conn: duckdb.DuckDBPyConnection, path: Path | None) -> bool:
     return True
 
 
+def _stored_version(conn: duckdb.DuckDBPyConnection) -> int:
+    row = conn.execute("SELECT value FROM tuichart_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else 0
+
+
 def _init_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("BEGIN")
     for stmt in STATEMENTS:
@@ -119,8 +124,8 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
         return Opened(conn, StoreMode.MEMORY, None, notice)
     try:
         known = _check_schema(conn, path)
-        if not known and not read_only:
-            _init_schema(conn)
+        if not read_only and (not known or _stored_version(conn) < SCHEMA_VERSION):
+            _init_schema(conn)  # every statement is idempotent, so an older store just gains what is new
     except StoreError:
         conn.close()
         raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: alerts_fired
 
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "ema_12",
@@ -60,6 +60,17 @@ STATEMENTS: tuple[str, ...] = (
     last_open TIMESTAMP NOT NULL,
     checked_at TIMESTAMP NOT NULL,
     PRIMARY KEY (symbol, "interval", first_open))""",
+    """CREATE TABLE IF NOT EXISTS alerts_fired (
+    fired_at TIMESTAMP NOT NULL,
+    rule_id VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    "interval" VARCHAR NOT NULL,
+    open_time TIMESTAMP NOT NULL,
+    closed BOOLEAN NOT NULL,
+    condition VARCHAR NOT NULL,
+    price DOUBLE,
+    value DOUBLE,
+    source VARCHAR NOT NULL)""",
     f"""CREATE OR REPLACE VIEW ohlc_data AS
 SELECT k.open_time AS "timestamp", k.symbol, k."interval", k.open, k.high, k.low, k.close, k.volume,
        {_INDICATOR_SELECT}

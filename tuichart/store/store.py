@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from tuichart.domain import CANDLE_FIELDS, Candle, Gap, Interval, SeriesKey
+from tuichart.domain import CANDLE_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.db import StoreMode, open_database
 from tuichart.store.schema import INDICATOR_COLUMNS
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # Polars is for exports and tools; the app never loads it (~35 MB, 0.2 s)
     import polars as pl
@@ -192,6 +195,35 @@ class Store:
                 [gap.key.symbol, gap.key.interval.value, gap.first_open, gap.last_open, checked_at_ms],
             )
 
+    def record_alerts(self, alerts: Sequence[FiredAlert]) -> None:
+        """Append fired alerts to `alerts_fired`; a read-only store skips them and logs it."""
+        if not alerts:
+            return
+        if self.mode is StoreMode.READ_ONLY:
+            log.warning("the store is read-only: %d fired alert(s) not stored", len(alerts))
+            return
+        rows = [
+            [
+                a.fired_at,
+                a.rule_id,
+                a.symbol,
+                a.interval,
+                a.open_time,
+                a.closed,
+                a.condition,
+                a.price,
+                a.value,
+                a.source,
+            ]
+            for a in alerts
+        ]
+        with self._lock:
+            self._conn.executemany(
+                "INSERT INTO alerts_fired VALUES (make_timestamp(? * 1000), ?, ?, ?, make_timestamp(? * 1000), "
+                "?, ?, ?, ?, ?)",
+                rows,
+            )
+
     # ---- reads -------------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
@@ -225,6 +257,20 @@ class Store:
                 )
             finally:
                 cur.close()
+
+    def fired_alerts(self, limit: int = 50, symbol: str | None = None) -> list[FiredAlert]:
+        """The newest fired alerts first, of every symbol or one."""
+        where, params = ("WHERE symbol = ?", [symbol]) if symbol is not None else ("", [])
+        sql = (
+            'SELECT rule_id, symbol, "interval", condition, epoch_ms(open_time), closed, price, value, '
+            f"epoch_ms(fired_at), source FROM alerts_fired {where} "
+            f"ORDER BY fired_at DESC, rowid DESC LIMIT {int(limit)}"
+        )
+        try:
+            rows = self._query(sql, params)
+        except duckdb.CatalogException:  # a store from before alerts, opened read-only, has no such table
+            return []
+        return [FiredAlert(*row) for row in rows]  # type: ignore[arg-type]
 
     def last_open_time(self, key: SeriesKey) -> int | None:
         """Open time (ms) of the newest stored candle of a series."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tuichart.domain import Candle, SeriesKey
+from tuichart.domain import Candle, FiredAlert, SeriesKey
 from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.store import Store
 
@@ -28,7 +28,12 @@ class _Rows:
     rows: Sequence[tuple[int, tuple[float, ...]]]
 
 
-_Item = tuple[SeriesKey, Candle] | _Rows | _Flush | None
+@dataclass(frozen=True, slots=True)
+class _Alerts:
+    alerts: Sequence[FiredAlert]
+
+
+_Item = tuple[SeriesKey, Candle] | _Rows | _Alerts | _Flush | None
 
 
 class StoreWriter:
@@ -61,6 +66,11 @@ class StoreWriter:
         if rows:
             self._queue.put(_Rows(key, rows))
 
+    def put_alerts(self, alerts: Sequence[FiredAlert]) -> None:
+        """Queue fired alerts for the `alerts_fired` table."""
+        if alerts:
+            self._queue.put(_Alerts(alerts))
+
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything queued so far is written; False on timeout."""
         done = threading.Event()
@@ -75,6 +85,7 @@ class StoreWriter:
     def _run(self) -> None:
         pending: dict[SeriesKey, dict[int, Candle]] = {}
         indicators: dict[SeriesKey, dict[int, tuple[float, ...]]] = {}
+        alerts: list[FiredAlert] = []
         stop = False
         while not stop:
             item = self._queue.get()
@@ -86,6 +97,8 @@ class StoreWriter:
                     waiters.append(item.done)
                 elif isinstance(item, _Rows):
                     indicators.setdefault(item.key, {}).update(item.rows)
+                elif isinstance(item, _Alerts):
+                    alerts.extend(item.alerts)
                 else:
                     pending.setdefault(item[0], {})[item[1].open_time] = item[1]
                 try:
@@ -94,7 +107,8 @@ class StoreWriter:
                     break
             self._write(pending)
             self._write_indicators(indicators)
-            pending, indicators = {}, {}
+            self._write_alerts(alerts)
+            pending, indicators, alerts = {}, {}, []
             for w in waiters:
                 w.set()
 
@@ -111,6 +125,14 @@ class StoreWriter:
                 log.exception("store write failed for %s", key)
                 if self._on_error is not None:
                     self._on_error(exc)
+
+    def _write_alerts(self, alerts: list[FiredAlert]) -> None:
+        try:
+            self._store.record_alerts(alerts)
+        except Exception as exc:  # reported; losing an alert's record never stops the candles
+            log.exception("storing %d fired alert(s) failed", len(alerts))
+            if self._on_error is not None:
+                self._on_error(exc)
 
     def _write_indicators(self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]) -> None:
         for key, by_open in pending.items():

@@ -1,0 +1,131 @@
+"""Alert rules as the config file's `[[alerts]]` tables hold them: validated, with a canonical summary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tuichart.alerts.condition import Condition, parse_condition
+from tuichart.alerts.duration import format_duration, parse_duration
+from tuichart.domain import Interval, normalize_symbol
+from tuichart.errors import BadInput
+
+ALL_SYMBOLS = "*"
+"""A rule's symbol meaning every symbol of the watchlist (app) or every recorded symbol (record)."""
+EVALUATE_ON = ("close", "tick")
+RULE_KEYS = ("id", "symbol", "interval", "when", "cooldown", "on")
+"""Keys an `[[alerts]]` table may hold."""
+MAX_WINDOW_CANDLES = 1000
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One rule: a condition on one symbol (or `*`) at one interval, with a cooldown in ms."""
+
+    id: str
+    symbol: str
+    interval: Interval
+    when: str
+    """The condition as the user wrote it (shown in fired alerts)."""
+    condition: Condition
+    cooldown_ms: int
+    on: str = "close"
+    """`close`: closed candles only; `tick`: every kline push, the forming candle included."""
+
+    @classmethod
+    def make(
+        cls,
+        rule_id: str,
+        symbol: str,
+        interval: str,
+        when: str,
+        *,
+        cooldown: str | None = None,
+        on: str = "close",
+    ) -> AlertRule:
+        """A validated rule from its text fields; the cooldown defaults to one candle of the interval."""
+        if not _ID.match(rule_id):
+            raise BadInput(f"invalid alert id {rule_id!r}: letters, digits, '.', '_' or '-', e.g. btc-100k")
+        iv = Interval.parse(interval)
+        sym = ALL_SYMBOLS if symbol.strip() == ALL_SYMBOLS else normalize_symbol(symbol)
+        condition = parse_condition(when)
+        if condition.window_ms:
+            step = iv.nominal_ms
+            n = condition.window_ms // step
+            if condition.window_ms % step or not 1 <= n <= MAX_WINDOW_CANDLES:
+                raise BadInput(
+                    f"in {when!r}: the window must be 1 to {MAX_WINDOW_CANDLES} candles of {iv.code} "
+                    f"(a whole multiple of {format_duration(step)})"
+                )
+        cooldown_ms = iv.nominal_ms if cooldown is None else parse_duration(cooldown)
+        if on not in EVALUATE_ON:
+            raise BadInput(f"invalid on = {on!r}: close (closed candles only) or tick (forming candles too)")
+        return cls(rule_id, sym, iv, when.strip(), condition, cooldown_ms, on)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> AlertRule:
+        """A rule from an `[[alerts]]` table (every value a string)."""
+        unknown = sorted(set(table) - set(RULE_KEYS))
+        if unknown:
+            raise BadInput(f"unknown key {unknown[0]!r}; an alert has {', '.join(RULE_KEYS)}")
+        for key in ("id", "symbol", "interval", "when"):
+            if key not in table:
+                raise BadInput(f'missing {key} = "..."')
+        bad = [k for k, v in table.items() if not isinstance(v, str)]
+        if bad:
+            raise BadInput(f'{bad[0]} must be a string, e.g. cooldown = "15m"')
+        return cls.make(
+            table["id"],
+            table["symbol"],
+            table["interval"],
+            table["when"],
+            cooldown=table.get("cooldown"),
+            on=table.get("on", "close"),
+        )
+
+    def to_table(self) -> dict[str, str]:
+        """The `[[alerts]]` table that reads back as this rule."""
+        return {
+            "id": self.id,
+            "symbol": self.symbol,
+            "interval": self.interval.code,
+            "when": self.when,
+            "cooldown": format_duration(self.cooldown_ms),
+            "on": self.on,
+        }
+
+    def __str__(self) -> str:
+        """The canonical summary: `BTCUSDT 1h: close crosses above 100000 (cooldown 1h, on close)`."""
+        cooldown = format_duration(self.cooldown_ms)
+        return f"{self.symbol} {self.interval.code}: {self.condition} (cooldown {cooldown}, on {self.on})"
+
+
+def rules_from_config(tables: object) -> list[AlertRule]:
+    """The rules of the config's `[[alerts]]` array; a bad one is a BadInput naming the rule."""
+    if tables is None:
+        return []
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise BadInput("alerts must be [[alerts]] tables")
+    rules: list[AlertRule] = []
+    for n, table in enumerate(tables, 1):
+        name = f"alert {table['id']!r}" if isinstance(table.get("id"), str) else f"alert #{n}"
+        try:
+            rule = AlertRule.from_table(table)
+        except BadInput as exc:
+            raise BadInput(f"{name}: {exc}") from None
+        if any(r.id == rule.id for r in rules):
+            raise BadInput(f"{name}: the id is used twice; ids must be unique")
+        rules.append(rule)
+    return rules
+
+
+def next_rule_id(taken: Iterable[str]) -> str:
+    """The first free id of the form a1, a2, ..."""
+    used = set(taken)
+    n = 1
+    while f"a{n}" in used:
+        n += 1
+    return f"a{n}"

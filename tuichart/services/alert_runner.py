@@ -1,0 +1,72 @@
+"""Alert rules on a live feed for a headless job: evaluate, store, report and deliver, never breaking the feed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+
+from tuichart.alerts import Deliverer, FiredAlert
+from tuichart.alerts.engine import AlertEngine
+from tuichart.alerts.rules import ALL_SYMBOLS, AlertRule
+from tuichart.domain import KlineEvent, SeriesKey
+from tuichart.store import StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+class AlertRunner:
+    """Feeds kline events to an engine; what fires goes to the store writer, `say` and the deliverer."""
+
+    def __init__(
+        self,
+        engine: AlertEngine,
+        writer: StoreWriter,
+        *,
+        say: Callable[[str], None],
+        deliverer: Deliverer | None = None,
+    ) -> None:
+        self.engine = engine
+        self._writer = writer
+        self._say = say
+        self._deliverer = deliverer
+        self._broken: set[SeriesKey] = set()
+        self._reported: set[str] = set()
+        self.fired = 0
+
+    def on_kline(self, event: KlineEvent) -> list[FiredAlert]:
+        """Evaluate one push; an error is reported once and stops only what failed (a rule, or one series)."""
+        if event.key in self._broken:
+            return []
+        try:
+            fired = self.engine.on_kline(event)
+        except Exception as exc:  # e.g. the warm-up history could not be read: that series' alerts stop
+            self._broken.add(event.key)
+            log.exception("alerts on %s stopped", event.key)
+            self._say(f"alerts on {event.key} stopped: {exc.__class__.__name__}: {exc}")
+            return []
+        for rule_id, why in self.engine.disabled.items():
+            if rule_id not in self._reported:
+                self._reported.add(rule_id)
+                self._say(f"alert {rule_id} disabled: {why}")
+        if fired:
+            self._writer.put_alerts(fired)
+            self.fired += len(fired)
+            for alert in fired:
+                self._say(f"alert {alert.rule_id}: {alert.message}")
+                if self._deliverer is not None:
+                    self._deliverer.submit(alert)
+        return fired
+
+
+def unwatched_rules(rules: Iterable[AlertRule], keys: Sequence[SeriesKey]) -> list[str]:
+    """One warning line per rule whose series is not among `keys` (it will never be evaluated)."""
+    lines = []
+    watched = ", ".join(map(str, keys))
+    for rule in rules:
+        symbols = {k.symbol for k in keys} if rule.symbol == ALL_SYMBOLS else {rule.symbol}
+        if not any(SeriesKey(s, rule.interval) in keys for s in symbols):
+            lines.append(
+                f"warning: alert {rule.id} ({rule.symbol} {rule.interval.code}) is not evaluated: "
+                f"only {watched} are recorded"
+            )
+    return lines
