@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -17,6 +18,11 @@ SPEED = 120  # a 1m candle lasts 0.5 s: the live part of the scenario takes 15 s
 def test_record_fires_each_rule_once_per_crossing(tmp_path: Path) -> None:
     files = write(tmp_path)
     data = tmp_path / "data"
+    hook = tmp_path / "on-alert.sh"  # delivery through a real command hook: one JSON object per alert on stdin
+    hook.write_text(f'#!/bin/sh\ncat >> "{tmp_path / "delivered.jsonl"}"\necho >> "{tmp_path / "delivered.jsonl"}"\n')
+    hook.chmod(0o755)
+    with files.config.open("a") as fh:
+        fh.write(f'\n[notify]\ndesktop = false\ncommand = "{hook}"\n')
     env = {"TUICHART_CONFIG": str(files.config)}
     imported = tuichart("import", files.history, "--data-dir", data, env=env)
     assert imported.returncode == 0, imported.stderr
@@ -48,3 +54,7 @@ def test_record_fires_each_rule_once_per_crossing(tmp_path: Path) -> None:
     for rule_id in UNWATCHED:
         assert f"warning: alert {rule_id} (" in r.stderr and "is not evaluated" in r.stderr
     assert f"{len(expected)} alert(s) fired" in r.stderr
+    assert "alerts are delivered by command too" in r.stderr and "failed" not in r.stderr
+    delivered = [json.loads(line) for line in (tmp_path / "delivered.jsonl").read_text().splitlines() if line]
+    assert sorted((a["rule_id"], a["symbol"], a["open_time"], a["closed"]) for a in delivered) == expected
+    assert {a["source"] for a in delivered} == {"record"}

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 
-from tuichart.alerts import Deliverer
+from tuichart.alerts import Deliverer, FiredAlert
+from tuichart.alerts.channels import channels_from_settings
+from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.engine import AlertEngine
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import Settings
@@ -62,10 +64,9 @@ def record(
     duration: float | None,
     *,
     demo: bool,
-    deliverer: Deliverer | None = None,
 ) -> int:
     """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds, with alerts."""
-    return asyncio.run(_record(settings, symbols, interval, duration, demo, deliverer))
+    return asyncio.run(_record(settings, symbols, interval, duration, demo))
 
 
 async def _record(
@@ -74,7 +75,6 @@ async def _record(
     interval: Interval,
     duration: float | None,
     demo: bool,
-    deliverer: Deliverer | None,
 ) -> int:
     stream_policy, retry_policy, feed_policy = policies(settings)
     async with (
@@ -88,7 +88,8 @@ async def _record(
         writer = StoreWriter(store, on_error=lambda exc: _say(f"store write failed: {exc}"))
         tracker = ClosedTracker(store, start)
         book = IndicatorBook(store_history(store))
-        alerts = _alert_runner(settings, keys, store, writer, deliverer)
+        dispatcher = _dispatcher(settings)
+        alerts = _alert_runner(settings, keys, store, writer, dispatcher)
         stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
         feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
         _say(
@@ -112,12 +113,30 @@ async def _record(
             await _final_reconcile(rest, keys, tracker, writer, book, alerts, stats)
             writer.close()
             store.close()
+            if dispatcher is not None:
+                await dispatcher.aclose()  # sends still queued get a moment to finish
         for line in span_summary(stats, keys):
             _say(line)
         _say(f"{sum(stats.closed.values())} closed candles recorded, {stats.reconnects} reconnect(s)")
         if alerts is not None:
             _say(f"{alerts.fired} alert(s) fired")
     return 0
+
+
+def _dispatcher(settings: Settings) -> Dispatcher | None:
+    """Delivery of fired alerts on the channels `[notify]` turns on (None without rules or channels)."""
+    channels = channels_from_settings(settings.notify) if settings.alerts else []
+    if not channels:
+        return None
+    dispatcher = Dispatcher(channels, on_result=_delivery_failed)
+    dispatcher.start()
+    _say(f"alerts are delivered by {', '.join(dispatcher.channel_names)} too")
+    return dispatcher
+
+
+def _delivery_failed(channel: str, alert: FiredAlert, error: str | None) -> None:
+    if error is not None:
+        _say(f"alert {alert.rule_id} via {channel} failed: {error}")
 
 
 def _alert_runner(
