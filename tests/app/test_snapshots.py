@@ -16,8 +16,10 @@ from textual.pilot import Pilot
 from tests.app.helpers import ThreadedExchange, build_app, chart_ready, exchange, wait_for
 from tests.cli.helpers import run_cli
 from tests.conftest import VISION_ZIPS
+from tuichart.alerts.rules import rules_from_config
 from tuichart.app import TuichartApp
 from tuichart.domain import Interval
+from tuichart.ui.alert_screens import AlertsScreen
 
 SIZE = (150, 46)
 Snap = Callable[..., bool]
@@ -118,6 +120,26 @@ def test_disconnected(snap_compare: Snap, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
         await wait_for(pilot, lambda: app.quotes["BTCUSDT"].last == app.quotes["BTCUSDT"].last)  # stored close shown
         await wait_for(pilot, lambda: not app._dirty and not app._quotes_dirty)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    app.store.close()
+
+
+def test_alerts_screen(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
+    """The rules with the price level drawn on the candles behind (orange), the RSI level on its pane."""
+    rules = rules_from_config(
+        [
+            {"id": "btc-break", "symbol": "BTCUSDT", "interval": "1m", "when": "price crosses above 56100"},
+            {"id": "hot", "symbol": "*", "interval": "15m", "when": "rsi above 65", "cooldown": "1h", "on": "tick"},
+        ]
+    )
+    app = app_on(tmp_path, frozen, alerts=rules, save_choices=False)
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready()(pilot)  # type: ignore[misc]
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.alerts.condition import Point, fires
-from tuichart.alerts.rules import ALL_SYMBOLS, AlertRule
+from tuichart.alerts.rules import AlertRule, rule_symbols
 from tuichart.domain import FiredAlert, Interval, KlineEvent, SeriesKey
 from tuichart.indicators import MIN_WARMUP
 from tuichart.indicators.track import IndicatorTrack
@@ -164,7 +164,7 @@ class AlertEngine:
         old = self._watches
         self._watches = {}
         for rule in self._rules:
-            for symbol in self._symbols if rule.symbol == ALL_SYMBOLS else [rule.symbol]:
+            for symbol in rule_symbols(rule, self._symbols):
                 key = SeriesKey(symbol, rule.interval)
                 watch = self._watches.setdefault(key, _Watch())
                 watch.rules.append(rule)

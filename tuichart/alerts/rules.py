@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tuichart.alerts.condition import Condition, parse_condition
+from tuichart.alerts.condition import Compare, Condition, parse_condition
 from tuichart.alerts.duration import format_duration, parse_duration
-from tuichart.domain import Interval, normalize_symbol
+from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
 
 ALL_SYMBOLS = "*"
@@ -129,3 +129,23 @@ def next_rule_id(taken: Iterable[str]) -> str:
     while f"a{n}" in used:
         n += 1
     return f"a{n}"
+
+
+def rule_symbols(rule: AlertRule, watchlist: Sequence[str]) -> list[str]:
+    """The symbols a rule applies to: its own, or the watchlist's for `*`."""
+    return list(dict.fromkeys(watchlist)) if rule.symbol == ALL_SYMBOLS else [rule.symbol]
+
+
+def rule_keys(rules: Iterable[AlertRule], watchlist: Sequence[str]) -> set[SeriesKey]:
+    """The series the rules are evaluated on (what must be streamed for them)."""
+    return {SeriesKey(s, r.interval) for r in rules for s in rule_symbols(r, watchlist)}
+
+
+def level_lines(rules: Iterable[AlertRule], symbol: str) -> dict[str, tuple[float, ...]]:
+    """Alert levels to draw for a symbol: the value's column (close, rsi, ...) -> the numbers rules compare it to."""
+    out: dict[str, set[float]] = {}
+    for rule in rules:
+        c = rule.condition
+        if rule.symbol in (symbol, ALL_SYMBOLS) and isinstance(c, Compare) and isinstance(c.right, float):
+            out.setdefault(c.left, set()).add(c.right)
+    return {column: tuple(sorted(levels)) for column, levels in out.items()}

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,23 +19,41 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tuichart.alerts.channels import channels_from_settings
+from tuichart.alerts.dispatch import Dispatcher
+from tuichart.alerts.engine import AlertEngine
+from tuichart.alerts.rules import AlertRule, level_lines, rule_keys
+from tuichart.alerts.rules_file import add_rule, remove_rules
 from tuichart.app.guard import guarded
 from tuichart.app.layout import PANE_HEIGHTS, plan_layout
-from tuichart.app.messages import ExchangeReady, FeedArrived, HistoryLoaded, QuotesLoaded, SessionStarted, TickersLoaded
+from tuichart.app.messages import (
+    AlertFired,
+    AlertNote,
+    ExchangeReady,
+    FeedArrived,
+    FiredLoaded,
+    HistoryLoaded,
+    QuotesLoaded,
+    SessionStarted,
+    TickersLoaded,
+)
 from tuichart.app.options import AppOptions
 from tuichart.config import save_choices
-from tuichart.domain import Candle, FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.domain import Candle, FeedState, FeedStatus, FiredAlert, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
 from tuichart.market.backoff import Backoff
 from tuichart.market.presets import Endpoints
+from tuichart.services.alert_runner import AlertRunner
+from tuichart.services.alert_thread import AlertThread
 from tuichart.services.chart_data import ChartData
 from tuichart.services.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
 from tuichart.services.endpoints import exchange_endpoints
 from tuichart.services.history import load_history
 from tuichart.services.live_session import LiveSession
 from tuichart.services.persist import Persister
-from tuichart.store import Store
+from tuichart.store import Store, store_history
+from tuichart.ui.alert_screens import AlertsScreen
 from tuichart.ui.chart_view import build_view, time_labels, with_time_axis
 from tuichart.ui.legend import Legend, LegendData
 from tuichart.ui.panes import ChartPane
@@ -85,6 +103,7 @@ class TuichartApp(App[int]):
         Binding("d", "remove_symbol", "Remove"),
         Binding("s", "screenshot_svg", "Shot"),
         Binding("o", "popout", "Popout"),
+        Binding("A", "alerts", "Alerts"),
     ]
 
     def __init__(self, options: AppOptions, store: Store, *, endpoints: Endpoints | None = None) -> None:
@@ -120,6 +139,11 @@ class TuichartApp(App[int]):
         self.reconnects = 0
         self._last_status = StatusData()
         self._last_legend = LegendData()
+        self.rules: list[AlertRule] = list(options.alerts)
+        self.fired: deque[FiredAlert] = deque(maxlen=100)
+        """Alerts fired in this run, newest first."""
+        self.dispatcher: Dispatcher | None = None
+        self.alerts: AlertThread | None = None
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
 
@@ -148,6 +172,7 @@ class TuichartApp(App[int]):
         self.load_quotes()
         if self.selected:
             self.request_history(SeriesKey(self.selected, self.interval), sync=False)  # stored candles at once
+        self._start_alerts()
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
 
@@ -204,6 +229,8 @@ class TuichartApp(App[int]):
                     log.warning("tickers: %s", exc)
                 try:
                     async for event in session.events():
+                        if self.alerts is not None and isinstance(event, KlineEvent):
+                            self.alerts.put(event)  # every push: the screen may skip some, rules must not
                         self.post_message(FeedArrived(event))
                 finally:
                     await session.close()
@@ -290,6 +317,7 @@ class TuichartApp(App[int]):
         chart = self.charts.get(self.current_key)
         if self.selected and (chart is None or not chart.synced):
             self.request_history(self.current_key)
+        self._stream_alert_series()
 
     @on(TickersLoaded)
     @guarded
@@ -356,6 +384,119 @@ class TuichartApp(App[int]):
     def _store_failed(self, exc: Exception) -> None:
         self.status = _replace(self.status, store="failing")
         self.notify(f"store write failed: {exc}", severity="error")
+
+    # ---- alerts --------------------------------------------------------------------------------------
+
+    def _start_alerts(self) -> None:
+        """Evaluate the rules on their own thread; deliver on the channels `[notify]` turns on."""
+        channels = channels_from_settings(self.options.notify)
+        if channels:
+            self.dispatcher = Dispatcher(channels, on_result=self._delivered)
+            self.dispatcher.start()
+        engine = AlertEngine(self.rules, store_history(self.store), source="app", symbols=self.watchlist)
+        runner = AlertRunner(
+            engine,
+            self.persister.writer,
+            say=self._post_note,
+            deliverer=None if self.dispatcher is None else self.dispatcher.from_threads(),
+            on_fired=self._post_fired,
+        )
+        self.alerts = AlertThread(runner)
+
+    def _post_note(self, text: str) -> None:
+        self.post_message(AlertNote(text))  # from the alert thread: post_message is thread-safe
+
+    def _post_fired(self, alert: FiredAlert) -> None:
+        self.post_message(AlertFired(alert))
+
+    @work(exclusive=True, group="alert-streams", exit_on_error=False)
+    async def _stream_alert_series(self) -> None:
+        """Stream the series the rules are evaluated on, beside the watchlist."""
+        if self.session is None:
+            return
+        idle = await self.session.set_extra(sorted(rule_keys(self.rules, self.watchlist), key=str))
+        if idle:
+            text = f"alerts on {', '.join(idle)} are not evaluated: not trading on {self.options.exchange_label}"
+            log.warning(text)
+            self.notify(text, severity="warning", timeout=10)
+
+    def _watchlist_changed(self) -> None:
+        """`*` rules follow the watchlist."""
+        if self.alerts is not None:
+            self.alerts.set_symbols(self.watchlist)
+        self._stream_alert_series()
+
+    def _set_rules(self, rules: list[AlertRule]) -> None:
+        self.rules = rules
+        if self.alerts is not None:
+            self.alerts.set_rules(rules)
+        if isinstance(self.screen, AlertsScreen):
+            self.screen.show_rules(rules)
+        self._stream_alert_series()
+        self._redraw()  # their level lines
+
+    @on(AlertFired)
+    @guarded
+    def _on_alert(self, message: AlertFired) -> None:
+        alert = message.alert
+        self.fired.appendleft(alert)
+        self.notify(alert.message, title=f"alert {alert.rule_id}", severity="warning", timeout=15)
+        if self.options.notify.bell:
+            self.bell()
+        if isinstance(self.screen, AlertsScreen):
+            self.screen.show_fired(list(self.fired))
+
+    @on(AlertNote)
+    def _on_alert_note(self, message: AlertNote) -> None:
+        self.notify(message.text, severity="warning", timeout=10)
+
+    def _delivered(self, channel: str, alert: FiredAlert, error: str | None) -> None:
+        if error is not None:
+            self.notify(f"alert {alert.rule_id} via {channel} failed: {error}", severity="error", timeout=10)
+
+    def action_alerts(self) -> None:
+        """The alert rules (add, remove) and the alerts fired lately."""
+        self._load_fired()
+
+    @work(thread=True, exclusive=True, group="fired", exit_on_error=False)
+    def _load_fired(self) -> None:
+        self.post_message(FiredLoaded(self.store.fired_alerts(limit=50)))
+
+    @on(FiredLoaded)
+    @guarded
+    def _show_alerts(self, message: FiredLoaded) -> None:
+        seen = {(a.rule_id, a.symbol, a.open_time, a.fired_at) for a in self.fired}
+        stored = [a for a in message.fired if (a.rule_id, a.symbol, a.open_time, a.fired_at) not in seen]
+        fired = sorted([*self.fired, *stored], key=lambda a: a.fired_at, reverse=True)
+        if isinstance(self.screen, AlertsScreen):
+            self.screen.show_fired(fired)
+            return
+        self.push_screen(AlertsScreen(self.rules, fired, self.selected or "*", self.interval.value))
+
+    @on(AlertsScreen.Added)
+    @guarded
+    def _rule_added(self, message: AlertsScreen.Added) -> None:
+        rule = message.rule
+        if self.options.save_choices:
+            try:
+                add_rule(rule, self.options.config_file)
+            except TuichartError as exc:
+                self.notify(str(exc), severity="error")
+                return
+        self._set_rules([*self.rules, rule])
+        self.notify(f"added alert {rule.id}: {rule}")
+
+    @on(AlertsScreen.Removed)
+    @guarded
+    def _rule_removed(self, message: AlertsScreen.Removed) -> None:
+        if self.options.save_choices:
+            try:
+                remove_rules([message.rule_id], self.options.config_file)
+            except TuichartError as exc:
+                self.notify(str(exc), severity="error")
+                return
+        self._set_rules([r for r in self.rules if r.id != message.rule_id])
+        self.notify(f"removed alert {message.rule_id}")
 
     # ---- drawing -------------------------------------------------------------------------------------
 
@@ -426,6 +567,7 @@ class TuichartApp(App[int]):
             heikin_ashi=self.heikin,
             color=self.options.color,
             version=self._view_version,
+            alert_levels=level_lines(self.rules, self.selected),
         )
         self._last_legend = view.legend
         legend.show(view.legend)
@@ -567,6 +709,7 @@ class TuichartApp(App[int]):
                 self.popout.set_symbols(self.watchlist)
             if self.session is not None:
                 await self.session.add_symbol(symbol, self.interval)
+            self._watchlist_changed()
             self._save(watchlist=self.watchlist)
             self.notify(f"added {symbol}")
 
@@ -588,6 +731,7 @@ class TuichartApp(App[int]):
             del self.charts[key]
         if self.session is not None:
             await self.session.remove_symbol(symbol)
+        self._watchlist_changed()
         if symbol == self.selected:
             self.selected = self.watchlist[min(index, len(self.watchlist) - 1)]
             self.viewport.end()
@@ -652,6 +796,10 @@ class TuichartApp(App[int]):
         self.workers.cancel_group(self, "feed")
         if self.session is not None:
             await self.session.close()
+        if self.alerts is not None:
+            await asyncio.to_thread(self.alerts.close)  # what it evaluated reaches the writer below
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
         await asyncio.to_thread(self.persister.close)
 
     def _save(self, **choices: object) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from tuichart.domain import KlineEvent, TickerEvent
+from tuichart.domain import FiredAlert, KlineEvent, TickerEvent
 from tuichart.market.presets import Endpoints
 from tuichart.market.protocol import Ticker24h
 from tuichart.services.feed import FeedEvent
@@ -67,3 +67,24 @@ class QuotesLoaded(Message):
     """Last stored closes, to fill the watchlist when offline."""
 
     last: dict[str, float]
+
+
+@dataclass
+class AlertFired(Message):
+    """A rule fired (evaluated on the alert thread)."""
+
+    alert: FiredAlert
+
+
+@dataclass
+class AlertNote(Message):
+    """Something the alert thread wants the user to know (a rule switched off, a series' alerts stopped)."""
+
+    text: str
+
+
+@dataclass
+class FiredLoaded(Message):
+    """The alerts fired lately, read from the store."""
+
+    fired: list[FiredAlert]

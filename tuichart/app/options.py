@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tuichart.alerts.notify_settings import NotifySettings
+from tuichart.alerts.rules import AlertRule
 from tuichart.config import NetworkSettings
 from tuichart.domain import Interval
 from tuichart.indicators import DEFAULT_STUDIES, Study
@@ -32,6 +34,10 @@ class AppOptions:
     """Port of the browser popout on 127.0.0.1 (0: a free one)."""
     popout_token: str | None = None
     """The popout's token (None: a new one for this run)."""
+    alerts: list[AlertRule] = field(default_factory=list)
+    """Alert rules (`[[alerts]]`), evaluated on every push of the series they name."""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    """Where fired alerts go besides the screen (`[notify]`)."""
     label: str | None = None
     """How the status bar names the exchange (default: the preset or URL)."""
 

@@ -48,6 +48,8 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         data_dir=settings.data_dir,
         config_file=config_path(),
         popout_port=settings.popout_port,
+        alerts=settings.alerts,
+        notify=settings.notify,
         # on a fixed port a page reconnects after a restart, so the token is kept (private) between runs
         popout_token=kept_token(state_dir() / "popout-token") if settings.popout_port else None,
     )

@@ -24,11 +24,14 @@ class AlertRunner:
         *,
         say: Callable[[str], None],
         deliverer: Deliverer | None = None,
+        on_fired: Callable[[FiredAlert], None] | None = None,
     ) -> None:
+        """`say` reports problems, and each fired alert as a line unless `on_fired` takes them."""
         self.engine = engine
         self._writer = writer
         self._say = say
         self._deliverer = deliverer
+        self._on_fired = on_fired
         self._broken: set[SeriesKey] = set()
         self._reported: set[str] = set()
         self.fired = 0
@@ -52,7 +55,10 @@ class AlertRunner:
             self._writer.put_alerts(fired)
             self.fired += len(fired)
             for alert in fired:
-                self._say(f"alert {alert.rule_id}: {alert.message}")
+                if self._on_fired is None:
+                    self._say(f"alert {alert.rule_id}: {alert.message}")
+                else:
+                    self._on_fired(alert)
                 if self._deliverer is not None:
                     self._deliverer.submit(alert)
         return fired

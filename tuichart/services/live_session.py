@@ -25,7 +25,7 @@ def stream_policy(n: NetworkSettings) -> StreamPolicy:
 
 
 class LiveSession:
-    """Streams the watchlist at one interval; closed candles go to the store as they arrive."""
+    """Streams the watchlist at one interval, plus the series alert rules need; closed candles go to the store."""
 
     def __init__(
         self, endpoints: Endpoints, store: Store, persister: Persister, network: NetworkSettings | None = None
@@ -37,6 +37,9 @@ class LiveSession:
         self.persister = persister
         self.trading: list[str] = []
         self.keys: list[SeriesKey] = []
+        """The watchlist at the interval shown."""
+        self.extra: list[SeriesKey] = []
+        """Series streamed for alert rules only."""
         self._feed: MarketFeed | None = None
         self._tracker: ClosedTracker | None = None
 
@@ -48,7 +51,7 @@ class LiveSession:
         unknown = [s for s in symbols if s not in trading]
         self.keys = [SeriesKey(s, interval) for s in dict.fromkeys(symbols) if s in trading]
         self._tracker = ClosedTracker(self.store, await self.rest.server_time())
-        stream = KlineStream(self.endpoints.ws_base, self.keys, tickers=True, policy=stream_policy(self.network))
+        stream = KlineStream(self.endpoints.ws_base, self._streamed(), tickers=True, policy=stream_policy(self.network))
         self._feed = MarketFeed(
             self.rest, stream, last_closed=self._tracker, policy=FeedPolicy(grace=self.network.close_grace)
         )
@@ -65,11 +68,26 @@ class LiveSession:
 
     async def set_interval(self, interval: Interval) -> None:
         """Stream the watchlist at another interval."""
-        assert self._feed is not None
-        old = self.keys
-        self.keys = [SeriesKey(k.symbol, interval) for k in old]
-        await self._feed.unwatch([k for k in old if k not in self.keys])
-        await self._feed.watch([k for k in self.keys if k not in old])
+        old = self._streamed()
+        self.keys = [SeriesKey(k.symbol, interval) for k in self.keys]
+        await self._resubscribe(old)
+
+    async def set_extra(self, keys: Sequence[SeriesKey]) -> list[str]:
+        """Stream these series too (for alert rules); returns the symbols among them that are not trading."""
+        trading = set(self.trading)
+        old = self._streamed()
+        self.extra = [k for k in dict.fromkeys(keys) if k.symbol in trading]
+        await self._resubscribe(old)
+        return sorted({k.symbol for k in keys if k.symbol not in trading})
+
+    def _streamed(self) -> list[SeriesKey]:
+        return list(dict.fromkeys([*self.keys, *self.extra]))
+
+    async def _resubscribe(self, old: list[SeriesKey]) -> None:
+        assert self._feed is not None, "start() first"
+        new = self._streamed()
+        await self._feed.unwatch([k for k in old if k not in new])
+        await self._feed.watch([k for k in new if k not in old])
 
     async def add_symbol(self, symbol: str, interval: Interval) -> None:
         """Stream one more symbol (it must be TRADING)."""
@@ -78,15 +96,15 @@ class LiveSession:
             raise BadInput(f"{symbol} is not trading on {self.endpoints.name}")
         key = SeriesKey(symbol, interval)
         if key not in self.keys:
+            old = self._streamed()
             self.keys.append(key)
-            await self._feed.watch([key])
+            await self._resubscribe(old)
 
     async def remove_symbol(self, symbol: str) -> None:
         """Stop streaming a symbol."""
-        assert self._feed is not None
-        gone = [k for k in self.keys if k.symbol == symbol]
+        old = self._streamed()
         self.keys = [k for k in self.keys if k.symbol != symbol]
-        await self._feed.unwatch(gone)
+        await self._resubscribe(old)
 
     async def tickers(self, symbols: Sequence[str]) -> list[Ticker24h]:
         """24 h tickers, to fill the watchlist before the first stream push."""

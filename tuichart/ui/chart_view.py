@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tuichart.indicators import Scale, Study
@@ -59,8 +60,9 @@ def build_view(
     heikin_ashi: bool = False,
     color: bool = True,
     version: int = 0,
+    alert_levels: Mapping[str, tuple[float, ...]] | None = None,
 ) -> View:
-    """Slice the visible window and lay out every pane's data."""
+    """Slice the visible window and lay out every pane's data; `alert_levels`: column -> levels to mark."""
     total = len(chart)
     start, end = viewport.window(total, plot_width)
     count = end - start
@@ -72,6 +74,7 @@ def build_view(
     cursor = cursor_at - start if viewport.cursor is not None and start <= cursor_at < end else None
     overlays: list[Line] = []
     panes: dict[str, PaneData] = {}
+    marks = _levels_by_pane(chart, alert_levels or {})
     for n, study in enumerate(chart.studies):
         ind = study.indicator
         lines = tuple((column_label(study, c), w[c], colour_of(c, n)) for c in study.columns)
@@ -92,16 +95,34 @@ def build_view(
                 count=count,
                 kind=kind,
             )
-        panes[study.kind] = _with(pane, cursor, color)
-    candles = PaneData(version, candles=ohlc, lines=tuple(overlays), count=count, cursor=cursor, color=color)
+        marked = marks.get(study.kind, ())
+        panes[study.kind] = dataclasses.replace(pane, cursor=cursor, color=color, alert_levels=marked)
+    candles = PaneData(
+        version,
+        candles=ohlc,
+        lines=tuple(overlays),
+        count=count,
+        cursor=cursor,
+        color=color,
+        alert_levels=marks.get("candles", ()),
+    )
     volume = PaneData(
         version, bars=(w["volume"], w["close"] >= w["open"]), count=count, kind="volume", cursor=cursor, color=color
     )
     return View(candles, volume, panes, _legend(chart, cursor_at, hidden, heikin_ashi))
 
 
-def _with(pane: PaneData, cursor: int | None, color: bool) -> PaneData:
-    return dataclasses.replace(pane, cursor=cursor, color=color)
+def _levels_by_pane(chart: ChartData, levels: Mapping[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+    """Alert levels per pane: a price or overlay column's on the candles, an indicator's on its own pane."""
+    pane_of = {"close": "candles"}
+    for study in chart.studies:
+        for column in study.columns:
+            pane_of[column] = "candles" if study.indicator.overlay else study.kind
+    out: dict[str, tuple[float, ...]] = {}
+    for column, values in levels.items():
+        if column in pane_of:
+            out[pane_of[column]] = out.get(pane_of[column], ()) + values
+    return out
 
 
 def with_time_axis(pane: PaneData, labels: tuple[tuple[int, str], ...]) -> PaneData:

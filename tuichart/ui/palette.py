@@ -8,6 +8,7 @@ UP: RGB = (38, 166, 154)
 DOWN: RGB = (239, 83, 80)
 CURSOR: RGB = (120, 123, 134)
 LEVEL: RGB = (90, 94, 104)
+ALERT: RGB = (255, 152, 0)
 
 COLUMN_COLOURS: dict[str, RGB] = {
     "ema_12": (255, 193, 7),

@@ -12,7 +12,7 @@ from textual_plotext import PlotextPlot
 from tuichart.ui.ansi import ansi_to_strips
 from tuichart.ui.cells import bar_points, candle_points
 from tuichart.ui.format import fmt_price, fmt_volume, price_decimals
-from tuichart.ui.palette import CURSOR, DOWN, LEVEL, RGB, UP
+from tuichart.ui.palette import ALERT, CURSOR, DOWN, LEVEL, RGB, UP
 
 Line = tuple[str, np.ndarray, RGB]
 
@@ -28,6 +28,8 @@ class PaneData:
     """(heights, up-mask): draw bars coloured up/down (volume, MACD histogram)."""
     lines: tuple[Line, ...] = ()
     levels: tuple[float, ...] = ()
+    alert_levels: tuple[float, ...] = ()
+    """Levels alert rules watch (drawn when inside the pane's range)."""
     y_range: tuple[float, float] | None = None
     cursor: int | None = None
     x_labels: tuple[tuple[int, str], ...] = ()
@@ -121,6 +123,9 @@ class ChartPane(PlotextPlot):
                 plt.plot(idx, [float(values[i]) for i in idx], color=colour if d.color else None, marker="hd")
         for level in d.levels:
             plt.hline(level, LEVEL if d.color else None)
+        for level in d.alert_levels:
+            if low <= level <= high:  # a level far off the range would squash the candles; the legend is enough
+                plt.hline(level, ALERT if d.color else None)
         if d.cursor is not None:
             plt.vline(d.cursor, CURSOR if d.color else None)
         plt.xlim(-0.5, d.count - 0.5)
@@ -151,7 +156,7 @@ def look(d: PaneData, rows: int) -> tuple[object, ...]:
         arrays += [grid(d.bars[0]), np.asarray(d.bars[1]).tobytes()]
     arrays += [grid(v) for _, v, _ in d.lines]
     colours = tuple(c for _, _, c in d.lines)
-    return (d.count, d.cursor, d.x_labels, d.kind, d.color, d.levels, low, high, colours, *arrays)
+    return (d.count, d.cursor, d.x_labels, d.kind, d.color, d.levels, d.alert_levels, low, high, colours, *arrays)
 
 
 def _y_range(d: PaneData) -> tuple[float, float]:
