@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import os
 import threading
@@ -175,6 +176,7 @@ class TuichartApp(App[int]):
         self._start_alerts()
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
+        gc.freeze()  # modules and widgets live as long as the app: full collections need not walk them again
 
     def on_resize(self, event: events.Resize) -> None:
         """Collapse or restore panes for the new size."""
@@ -247,7 +249,10 @@ class TuichartApp(App[int]):
         endpoints = self.endpoints if sync else None
         if before is None or endpoints is None:  # the store alone: no need to wait for an older request's fetch
             stored = load_history(self.store, key, need, endpoints=None, before=before)
-            self.post_message(HistoryLoaded(stored, self.store.count(key)))
+            shown = threading.Event()
+            self.post_message(HistoryLoaded(stored, self.store.count(key), shown))
+            # the fetch's Python work would slow the drawing of what is stored (one GIL): it waits for the screen
+            shown.wait(0.5)
         if endpoints is None:
             return
         with self._history_lock:  # one fetch at a time: a newer request then finds what the older one fetched
@@ -353,6 +358,8 @@ class TuichartApp(App[int]):
                 self.viewport.shift(added)
                 self._redraw()
             return
+        if message.shown is not None:
+            self.call_after_refresh(message.shown.set)
         if h.key != self.current_key and h.key not in self.charts:
             return
         chart = ChartData(h.key, self.options.studies, h.candles)
@@ -547,6 +554,9 @@ class TuichartApp(App[int]):
     def _redraw(self) -> None:
         """Draw now: what the user asked for does not wait for the next frame tick (only the stream is throttled)."""
         self._dirty = True
+        if gc.isenabled():  # a full collection (tens of ms) would hold the picture back: it waits until after
+            gc.disable()
+            self.call_after_refresh(gc.enable)
         self._frame()
 
     def _draw(self) -> None:

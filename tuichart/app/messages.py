@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -60,6 +61,8 @@ class HistoryLoaded(Message):
 
     history: History
     stored: int
+    shown: threading.Event | None = None
+    """Set once the screen has been refreshed with this history (the worker waits for it before fetching)."""
 
 
 @dataclass

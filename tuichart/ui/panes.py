@@ -9,12 +9,15 @@ import numpy as np
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from tuichart.ui import plotext_fast
 from tuichart.ui.ansi import ansi_to_strips
 from tuichart.ui.cells import bar_points, candle_points
 from tuichart.ui.format import fmt_price, fmt_volume, price_decimals
 from tuichart.ui.palette import ALERT, CURSOR, DOWN, LEVEL, RGB, UP
 
 Line = tuple[str, np.ndarray, RGB]
+
+plotext_fast.install()
 
 
 @dataclass(frozen=True, slots=True)
