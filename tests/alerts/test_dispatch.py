@@ -182,7 +182,7 @@ async def klines(count: int, results: list[Result], channel: str) -> tuple[int, 
 
 
 async def test_refused_channel_fails_every_alert_without_holding_up_klines(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="tuichart.alerts")
+    caplog.set_level(logging.DEBUG, logger="tuichart.alerts")
     results, on_result = recorder()
     url = f"http://127.0.0.1:{refused_port()}"
     d = Dispatcher([telegram_at(url, "refused")], on_result=on_result, queue_size=1000)
@@ -199,6 +199,9 @@ async def test_refused_channel_fails_every_alert_without_holding_up_klines(caplo
     # After one refusal the service is left alone for a second: the rest fail at once, each with the reason.
     assert {r[2] for r in results[1:]} == {f"not tried, refused is down ({reason}); next try in 1 s"}
     assert f"alert r999 via refused failed: not tried, refused is down ({reason})" in caplog.text
+    # one warning for the refusal; the alerts that then were not tried are logged at debug level only
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [m for m in warned if "failed" in m] == [f"alert r0 via refused failed: {reason}"]
     assert TOKEN not in caplog.text
     await d.aclose()
 

@@ -123,9 +123,11 @@ class Dispatcher:
             while lane.queue:
                 alert = lane.queue.popleft()
                 lane.in_flight = alert
-                error = await self._send(lane, alert, loop.time())
+                now = loop.time()
+                skipped = now < lane.down_until
+                error = await self._send(lane, alert, now)
                 lane.in_flight = None
-                self._report(lane.channel.name, alert, error)
+                self._report(lane.channel.name, alert, error, quiet=skipped)
             if lane.dropped:
                 log.warning("channel %s: dropped %d alert(s) while behind", lane.channel.name, lane.dropped)
                 lane.dropped = 0
@@ -154,10 +156,12 @@ class Dispatcher:
         lane.downs = 0
         return None
 
-    def _report(self, name: str, alert: FiredAlert, error: str | None) -> None:
-        """Log the outcome and pass it to `on_result`."""
+    def _report(self, name: str, alert: FiredAlert, error: str | None, *, quiet: bool = False) -> None:
+        """Log the outcome (an alert not tried on a down channel only at debug level) and pass it to `on_result`."""
         if error is None:
             log.info("alert %s sent via %s", alert.rule_id, name)
+        elif quiet:  # the failure that found the channel down was logged; the alerts behind it only add noise
+            log.debug("alert %s via %s failed: %s", alert.rule_id, name, error)
         else:
             log.warning("alert %s via %s failed: %s", alert.rule_id, name, error)
         if self._on_result is not None:

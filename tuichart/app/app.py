@@ -145,6 +145,8 @@ class TuichartApp(App[int]):
         """Alerts fired in this run, newest first."""
         self.dispatcher: Dispatcher | None = None
         self.alerts: AlertThread | None = None
+        self._alert_keys = rule_keys(self.rules, self.watchlist)
+        """The series the rules look at (only their pushes go to the alert thread)."""
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
 
@@ -231,7 +233,7 @@ class TuichartApp(App[int]):
                     log.warning("tickers: %s", exc)
                 try:
                     async for event in session.events():
-                        if self.alerts is not None and isinstance(event, KlineEvent):
+                        if isinstance(event, KlineEvent) and event.key in self._alert_keys and self.alerts is not None:
                             self.alerts.put(event)  # every push: the screen may skip some, rules must not
                         self.post_message(FeedArrived(event))
                 finally:
@@ -419,9 +421,10 @@ class TuichartApp(App[int]):
     @work(exclusive=True, group="alert-streams", exit_on_error=False)
     async def _stream_alert_series(self) -> None:
         """Stream the series the rules are evaluated on, beside the watchlist."""
+        self._alert_keys = rule_keys(self.rules, self.watchlist)
         if self.session is None:
             return
-        idle = await self.session.set_extra(sorted(rule_keys(self.rules, self.watchlist), key=str))
+        idle = await self.session.set_extra(sorted(self._alert_keys, key=str))
         if idle:
             text = f"alerts on {', '.join(idle)} are not evaluated: not trading on {self.options.exchange_label}"
             log.warning(text)
