@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -18,6 +19,7 @@ from tests.alerts.servers import (
     BotApi,
     LoopbackSMTP,
     Mailbox,
+    loopback_certificate,
     password_check,
     refused_port,
     sample_alert,
@@ -307,3 +309,38 @@ def test_settings_build_the_configured_channels_in_order() -> None:
     chans = channels_from_settings(NotifySettings.from_table(table, env=env), env=env, platform="linux")
     assert [c.name for c in chans] == ["command", "telegram", "email"]
     assert [type(c) for c in chans] == [CommandChannel, TelegramChannel, EmailChannel]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return loopback_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_email_over_tls_checks_the_server_certificate(
+    security: str, certificate: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STARTTLS and SMTP over TLS to a server whose certificate a private CA signed: trusted through
+    SSL_CERT_FILE (as a user with a private CA would), refused without it."""
+    ca, cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+    if security == "tls":
+        server = LoopbackSMTP(box, ssl_context=context)
+    else:
+        server = LoopbackSMTP(box, tls_context=context, require_starttls=True)
+    server.start()
+    try:
+        table = {"host": "127.0.0.1", "port": server.port, "security": security, "from": "a@x.org", "to": "b@x.org"}
+        settings = NotifySettings.from_table({"email": table, "desktop": False, "timeout": 5}, env={})
+        [ch] = channels_from_settings(settings)
+        with pytest.raises(ChannelError) as info:  # the system's CAs do not know this server
+            await ch.send(ALERT)
+        assert str(info.value).startswith(f"TLS with SMTP server 127.0.0.1:{server.port} failed: ")
+        assert "CERTIFICATE_VERIFY_FAILED" in str(info.value) and box.envelopes == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+        await ch.send(ALERT)
+        assert parsed(box)["Subject"] == "tuichart: BTCUSDT 1m rsi above 70"
+    finally:
+        server.stop()
