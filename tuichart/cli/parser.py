@@ -82,7 +82,13 @@ def command_parser() -> argparse.ArgumentParser:
     bf.add_argument("--until", metavar="DATE", help="default: now")
     _common(bf)
 
-    rec = sub.add_parser("record", help="stream closed candles into the store with no UI")
+    rec = sub.add_parser(
+        "record",
+        help="stream closed candles into the store with no UI",
+        description="Stream closed candles (and their indicators) into the store until Ctrl-C. The alert rules of "
+        "the config file are evaluated on the recorded series: fired alerts are printed, stored (alerts_fired) "
+        "and delivered on the [notify] channels.",
+    )
     rec.add_argument("symbols", nargs="+", metavar="SYMBOL")
     rec.add_argument("-i", "--interval", default="1m")
     rec.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
