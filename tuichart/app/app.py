@@ -73,6 +73,7 @@ DIGIT_INTERVALS = ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M")
 CACHED_CHARTS = 8
 QUOTES_EVERY = 1.0  # seconds between watchlist repaints
 POPOUT_CANDLES = 1000  # candles a popout page starts with
+FAILURE_EVERY = 60.0  # seconds between notifications of one delivery channel's failures
 Y_AXIS = 12  # columns plotext uses for y tick labels, roughly
 
 
@@ -147,6 +148,7 @@ class TuichartApp(App[int]):
         self.alerts: AlertThread | None = None
         self._alert_keys = rule_keys(self.rules, self.watchlist)
         """The series the rules look at (only their pushes go to the alert thread)."""
+        self._failure_shown: dict[str, float] = {}
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
 
@@ -461,8 +463,13 @@ class TuichartApp(App[int]):
         self.notify(message.text, severity="warning", timeout=10)
 
     def _delivered(self, channel: str, alert: FiredAlert, error: str | None) -> None:
-        if error is not None:
-            self.notify(f"alert {alert.rule_id} via {channel} failed: {error}", severity="error", timeout=10)
+        if error is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if now - self._failure_shown.get(channel, -FAILURE_EVERY) >= FAILURE_EVERY:  # the log has every one
+            self._failure_shown[channel] = now
+            text = f"alert {alert.rule_id} via {channel} failed: {error}"
+            self.notify(text, severity="error", timeout=FAILURE_EVERY)  # stays until the next one may show
 
     def action_alerts(self) -> None:
         """The alert rules (add, remove) and the alerts fired lately."""
