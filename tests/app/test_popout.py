@@ -10,7 +10,9 @@ import pytest
 
 from tests.app.helpers import build_app, chart_ready, exchange, wait_for
 from tests.web import browser
+from tuichart.alerts.rules_file import load_rules
 from tuichart.domain import Interval, SeriesKey
+from tuichart.ui.alert_screens import AlertsScreen
 from tuichart.ui.screens import PopoutScreen
 
 
@@ -52,8 +54,13 @@ async def test_o_serves_the_chart_shown(tmp_path: Path, monkeypatch: pytest.Monk
 async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "config.toml"  # alert levels are drawn on the page too
+    config.write_text(
+        '[[alerts]]\nid = "btc"\nsymbol = "BTCUSDT"\ninterval = "1m"\nwhen = "price crosses above 60000"\n\n'
+        '[[alerts]]\nid = "hot"\nsymbol = "*"\ninterval = "1m"\nwhen = "rsi above 65"\n'
+    )
     with exchange(speed=120.0) as ex:  # a market clock that moves: forming candles change every push
-        app = build_app(tmp_path, ex.url)
+        app = build_app(tmp_path, ex.url, alerts=load_rules(config))
         async with app.run_test(size=(160, 48)) as pilot, browser.Page(tmp_path / "profile") as page:
             await wait_for(pilot, chart_ready(app))
             await pilot.press("o", "escape")
@@ -61,6 +68,7 @@ async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest
             await page.navigate(app.popout.url)
             shown = await page.wait(lambda d: d.get("state") == "drawn" and d.get("live") == "yes")
             assert shown["symbol"] == "BTCUSDT" and shown["candles"] == "1000"
+            assert shown["alertLevels"] == "2"  # 60000 on the candles, 65 on the RSI pane
             assert json.loads(shown["symbols"]) == app.watchlist  # the page's own symbol buttons
             await page.wait(lambda d: int(d.get("updates", "0")) >= 2)  # pushed as the app gets them
             key = SeriesKey("BTCUSDT", Interval.M1)
@@ -76,5 +84,10 @@ async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest
             assert switched["interval"] == "1m" and switched["candles"] == "1000" and switched["precision"] == "2"
             await pilot.press("j", "j", "j")  # SHIBUSDT near 1.6e-5: prices keep their significant digits
             tiny = await page.wait(lambda d: d.get("symbol") == "SHIBUSDT" and d.get("state") == "drawn")
-            assert tiny["precision"] == "9"
+            assert tiny["precision"] == "9" and tiny["alertLevels"] == "1"  # only the `*` rule is about SHIBUSDT
+            await pilot.press("A")
+            await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
+            await pilot.press("down", "d", "escape")  # remove `hot`: the page reloads without its level
+            await wait_for(pilot, lambda: [r.id for r in app.rules] == ["btc"])
+            await page.wait(lambda d: d.get("alertLevels") == "0" and d.get("loads") == str(int(tiny["loads"]) + 1))
         app.store.close()

@@ -446,6 +446,8 @@ class TuichartApp(App[int]):
             self.screen.show_rules(rules)
         self._stream_alert_series()
         self._redraw()  # their level lines
+        if self.popout is not None:
+            self.popout.send({"type": "reload"})  # open pages draw the new levels
 
     @on(AlertFired)
     @guarded
@@ -801,9 +803,11 @@ class TuichartApp(App[int]):
     async def _popout_snapshot(self, key: SeriesKey) -> dict[str, Any]:
         chart = self.charts.get(key)
         if chart is not None and len(chart):
-            return chart_snapshot(chart, POPOUT_CANDLES)
-        studies = self.options.studies
-        return await asyncio.to_thread(stored_snapshot, self.store, key, studies, POPOUT_CANDLES, self.endpoints)
+            snap = chart_snapshot(chart, POPOUT_CANDLES)
+        else:
+            studies = self.options.studies
+            snap = await asyncio.to_thread(stored_snapshot, self.store, key, studies, POPOUT_CANDLES, self.endpoints)
+        return {**snap, "levels": level_lines(self.rules, key.symbol)}
 
     async def action_quit(self) -> None:
         """Stop the feed, write what is queued, leave."""

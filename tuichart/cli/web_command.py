@@ -7,6 +7,7 @@ import asyncio
 import os
 from typing import Any
 
+from tuichart.alerts.rules import level_lines
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings, load_settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
@@ -43,8 +44,10 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
 
         async def snapshot(k: SeriesKey) -> dict[str, Any]:
             if k in live:  # what the updates build on, forming candle included
-                return chart_snapshot(live[k], SNAPSHOT_CANDLES)
-            return await asyncio.to_thread(stored_snapshot, store, k, studies, SNAPSHOT_CANDLES, endpoints)
+                snap = chart_snapshot(live[k], SNAPSHOT_CANDLES)
+            else:
+                snap = await asyncio.to_thread(stored_snapshot, store, k, studies, SNAPSHOT_CANDLES, endpoints)
+            return {**snap, "levels": level_lines(settings.alerts, k.symbol)}
 
         server = PopoutServer(snapshot, key, port=port)
         url = await server.start()

@@ -99,6 +99,18 @@ function draw(snap) {
     }
     text("legend", parts.join("   "));
   });
+  let marked = 0;  // levels alert rules compare with: dashed orange lines on the series they are about
+  for (const [column, levels] of Object.entries(snap.levels || {})) {
+    const target = column === "close" ? candles : series[column];
+    if (!target) continue;
+    for (const price of levels) {
+      target.createPriceLine({
+        price, color: "#ff9800", lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: true, title: "alert",
+      });
+      marked += 1;
+    }
+  }
+  body.dataset.alertLevels = String(marked);
   const n = snap.candles.length;  // about what the terminal shows; scroll or zoom for the rest
   chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - 200), to: n + 2 });
   return { chart, series };
@@ -148,6 +160,8 @@ function listen() {
       }
     } else if (message.type === "candle") {
       update(message);
+    } else if (message.type === "reload" && view) {  // the app's alert rules changed
+      await show(view.symbol, view.interval).catch(failed);
     }
   };
   socket.onclose = () => {  // the app stopped or restarted: keep trying, then reload what was missed
