@@ -11,7 +11,6 @@ from pathlib import Path
 
 import msgspec
 import numpy as np
-import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -20,7 +19,7 @@ from tuichart.domain import Interval, SeriesKey  # noqa: E402
 from tuichart.market.protocol import FrameParser, kline_payload  # noqa: E402
 from tuichart.market.vision import read_kline_file  # noqa: E402
 from tuichart.series import Series  # noqa: E402
-from tuichart.store import Store  # noqa: E402
+from tuichart.store import Columns, Store  # noqa: E402
 
 SAMPLES = ROOT.parent / "shared" / "binance-samples" / "data_vision_klines"
 KEY = SeriesKey("BTCUSDT", Interval.M1)
@@ -59,45 +58,43 @@ def bench_decode_apply(n: int = 200_000) -> float:
     return best
 
 
-def synthetic_frame(n: int) -> pl.DataFrame:
-    """n one-minute candles with plausible values."""
+def synthetic_columns(n: int) -> Columns:
+    """n one-minute candles with plausible values, as the store's columns."""
     rng = np.random.default_rng(1)
     close = 60_000 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
     opens = np.arange(n, dtype=np.int64) * 60_000 + 1_577_836_800_000
-    return pl.DataFrame(
-        {
-            "open_time": opens,
-            "open": close,
-            "high": close * 1.001,
-            "low": close * 0.999,
-            "close": close,
-            "volume": rng.random(n),
-            "close_time": opens + 59_999,
-            "quote_volume": rng.random(n),
-            "trades": rng.integers(1, 900, n),
-            "taker_buy_volume": rng.random(n),
-            "taker_buy_quote_volume": rng.random(n),
-        }
-    )
+    return {
+        "open_time": opens,
+        "open": close,
+        "high": close * 1.001,
+        "low": close * 0.999,
+        "close": close,
+        "volume": rng.random(n),
+        "close_time": opens + 59_999,
+        "quote_volume": rng.random(n),
+        "trades": rng.integers(1, 900, n),
+        "taker_buy_volume": rng.random(n),
+        "taker_buy_quote_volume": rng.random(n),
+    }
 
 
 def bench_store(n: int = 1_000_000) -> tuple[float, float, float]:
     """(seconds to upsert n new candles, seconds to upsert them again, median seconds to load the last 1000)."""
-    frame = synthetic_frame(n)
+    columns = synthetic_columns(n)
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp)) as store:
         t0 = time.perf_counter()
-        store.upsert_frame(KEY, frame)
+        store.upsert_columns(KEY, columns)
         first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        store.upsert_frame(KEY, frame)
+        store.upsert_columns(KEY, columns)
         again = time.perf_counter() - t0
-        store.load(KEY, last=1000)
+        store.load_candles(KEY, last=1000)
         loads = []
-        for _ in range(50):
+        for _ in range(50):  # what the app's history load does: the newest candles as domain objects
             t0 = time.perf_counter()
-            got = store.load(KEY, last=1000)
+            got = store.load_candles(KEY, last=1000)
             loads.append(time.perf_counter() - t0)
-        assert got.height == 1000
+        assert len(got) == 1000
     return first, again, statistics.median(loads)
 
 

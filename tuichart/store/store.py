@@ -119,10 +119,6 @@ class Store:
             return 0
         return self.upsert_columns(key, candles_columns(candles))
 
-    def upsert_frame(self, key: SeriesKey, frame: pl.DataFrame) -> int:
-        """Insert or replace a Polars frame of closed candles (store columns, ms times) in one transaction."""
-        return self.upsert_columns(key, _columns(frame, CANDLE_FIELDS))
-
     def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace columns of closed candles (store names, ms times) in one transaction."""
         self._writable()
@@ -159,10 +155,6 @@ class Store:
             if newest > self._last_open.get(key, -1):
                 self._last_open[key] = newest
         return rows
-
-    def upsert_indicators(self, key: SeriesKey, frame: pl.DataFrame) -> int:
-        """Insert or replace a Polars frame of indicator rows (`open_time` ms + the indicator columns)."""
-        return self.upsert_indicator_columns(key, _columns(frame, ("open_time", *INDICATOR_COLUMNS)))
 
     def upsert_indicator_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace indicator rows (`open_time` ms + the indicator columns; NaN stored as NULL)."""
@@ -384,8 +376,3 @@ class Store:
                 last = first + (count - 1) * key.interval.nominal_ms
             out.append(Gap(key, first, last, count))
         return out
-
-
-def _columns(frame: pl.DataFrame, names: Sequence[str]) -> Columns:
-    """Columns as NumPy arrays, which DuckDB scans in place (Arrow would load pyarrow, ~65 MB, into the app)."""
-    return {name: frame[name].to_numpy() for name in names}
