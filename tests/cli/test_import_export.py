@@ -194,7 +194,9 @@ def test_unreadable_file() -> None:
     prefix: list[str] = []
     if os.geteuid() == 0:
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    # a config path `nobody` can reach (the session's is in root's private pytest directory)
     env = {**os.environ, "NO_COLOR": "1", "XDG_STATE_HOME": str(data), "HOME": str(data)}
+    env["TUICHART_CONFIG"] = str(data / "config.toml")
     r = subprocess.run(
         [*prefix, sys.executable, "-m", "tuichart", "import", str(src), "--data-dir", str(data)],
         capture_output=True,

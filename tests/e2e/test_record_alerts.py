@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import duckdb
@@ -21,9 +22,12 @@ def test_record_fires_each_rule_once_per_crossing(tmp_path: Path) -> None:
     hook = tmp_path / "on-alert.sh"  # delivery through a real command hook: one JSON object per alert on stdin
     hook.write_text(f'#!/bin/sh\ncat >> "{tmp_path / "delivered.jsonl"}"\necho >> "{tmp_path / "delivered.jsonl"}"\n')
     hook.chmod(0o755)
+    with socket.socket() as s:  # a port nothing listens on: Telegram is down all run
+        s.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{s.getsockname()[1]}"
     with files.config.open("a") as fh:
-        fh.write(f'\n[notify]\ndesktop = false\ncommand = "{hook}"\n')
-    env = {"TUICHART_CONFIG": str(files.config)}
+        fh.write(f'\n[notify]\ndesktop = false\ncommand = "{hook}"\n\n[notify.telegram]\napi_url = "{down}"\n')
+    env = {"TUICHART_CONFIG": str(files.config), "TUICHART_TELEGRAM_TOKEN": "1:t", "TUICHART_TELEGRAM_CHAT_ID": "9"}
     imported = tuichart("import", files.history, "--data-dir", data, env=env)
     assert imported.returncode == 0, imported.stderr
     with exchange_process("--replay", files.replay, "--speed", SPEED) as ex:
@@ -54,7 +58,11 @@ def test_record_fires_each_rule_once_per_crossing(tmp_path: Path) -> None:
     for rule_id in UNWATCHED:
         assert f"warning: alert {rule_id} (" in r.stderr and "is not evaluated" in r.stderr
     assert f"{len(expected)} alert(s) fired" in r.stderr
-    assert "alerts are delivered by command too" in r.stderr and "failed" not in r.stderr
+    assert "alerts are delivered by command, telegram too" in r.stderr
+    failed = re.findall(r"^alert (\S+) via (\w+) failed: (.*)$", r.stderr, re.MULTILINE)
+    assert {channel for _, channel, _ in failed} == {"telegram"}  # the hook never failed
+    assert failed[0][2] == f"cannot connect to {down}: Connection refused"  # then "not tried, … is down"
+    assert sorted(rid for rid, _, _ in failed) == sorted(rid for rid, *_ in expected)  # each alert reported
     delivered = [json.loads(line) for line in (tmp_path / "delivered.jsonl").read_text().splitlines() if line]
     assert sorted((a["rule_id"], a["symbol"], a["open_time"], a["closed"]) for a in delivered) == expected
     assert {a["source"] for a in delivered} == {"record"}

@@ -169,7 +169,9 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "NO_COLOR": "1", "XDG_STATE_HOME": str(tmp_path)}
+    config = tmp_path / "config.toml"  # an alert level for the page to draw
+    config.write_text('[[alerts]]\nid = "e"\nsymbol = "ETHUSDT"\ninterval = "1h"\nwhen = "price crosses 3000"\n')
+    env = {**os.environ, "NO_COLOR": "1", "XDG_STATE_HOME": str(tmp_path), "TUICHART_CONFIG": str(config)}
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
     with exchange_process("--synthetic", "BTCUSDT", "ETHUSDT", "--seed", "4") as ex:
@@ -190,6 +192,7 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         _, rest = proc.communicate(timeout=20)
     assert len(snap["candles"]) == 1000 and snap["interval"] == "5m"  # fetched over REST into an empty store
+    assert snap["levels"] == {"close": [3000.0]}
     assert page.status_code == 200 and 'data-interval="5m"' in page.text
     assert kinds == ["watchlist", "select"]
     assert live["type"] == "candle" and live["symbol"] == "ETHUSDT" and live["interval"] == "5m"
