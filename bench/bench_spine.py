@@ -15,19 +15,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.data_paths import VISION_ZIPS  # noqa: E402
 from tuichart.domain import Interval, SeriesKey  # noqa: E402
 from tuichart.market.protocol import FrameParser, kline_payload  # noqa: E402
 from tuichart.market.vision import read_kline_file  # noqa: E402
 from tuichart.series import Series  # noqa: E402
 from tuichart.store import Columns, Store  # noqa: E402
 
-SAMPLES = ROOT.parent / "shared" / "binance-samples" / "data_vision_klines"
 KEY = SeriesKey("BTCUSDT", Interval.M1)
 
 
 def frames(n: int) -> list[bytes]:
     """Combined-stream kline frames from real candles: four forming updates then the close, repeated."""
-    candles = [c for z in sorted(SAMPLES.glob("*.zip")) for c in read_kline_file(z)]
+    candles = [c for z in VISION_ZIPS for c in read_kline_file(z)]
     out: list[bytes] = []
     enc = msgspec.json.Encoder()
     i = 0

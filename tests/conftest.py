@@ -1,23 +1,19 @@
-"""Shared fixtures: where the real Binance samples live (never copied into the repo)."""
+"""Shared fixtures: the repository's Binance data is whole, and no test reads the user's config file."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "binance-samples"
-VISION_DIR = SAMPLES / "data_vision_klines"
-VISION_ZIPS = sorted(VISION_DIR.glob("*.zip"))
+from tests.data_paths import check_fixtures
 
 
-@pytest.fixture(scope="session")
-def samples() -> Path:
-    """The shared samples directory; a missing copy fails loudly instead of skipping."""
-    assert SAMPLES.is_dir(), f"the shared Binance samples are expected at {SAMPLES}"
-    return SAMPLES
+@pytest.fixture(autouse=True, scope="session")
+def fixture_files_present() -> None:
+    """A missing or altered file under tests/data/binance fails every test naming it, before any CLI sees it."""
+    check_fixtures()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from tests.app.helpers import ThreadedExchange, build_app, chart_ready, exchange, wait_for
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.alerts.rules import rules_from_config
 from tuichart.app import TuichartApp
 from tuichart.domain import Interval

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_DIR, VISION_ZIPS
+from tests.data_paths import VISION_DIR, VISION_ZIPS
 from tuichart.store import STORE_FILE
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.data_paths import REST_DOCS, VISION_ZIPS, WS_CAPTURE
 from tuichart.domain import ALL_INTERVALS, Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
+from tuichart.market.vision import read_kline_file
 
 
 def ms(*args: int) -> int:
@@ -66,20 +67,40 @@ def test_three_day_grid_matches_binance() -> None:
     assert Interval.D3.next_open(ms(2017, 11, 30)) == ms(2017, 12, 3)
 
 
-@pytest.mark.parametrize("code", ["1m", "5m", "1h", "1d", "3d", "1w", "1M", "15m", "4h", "12h"])
-def test_alignment_against_real_octobot_candles(code: str) -> None:
-    path = next((SAMPLES / "octobot_sqlite_ADA_BTC").glob("*.data"))
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT candle FROM ohlcv WHERE time_frame = ?", (code,)).fetchall()
-    assert rows, code
+def test_alignment_against_open_times_binance_set() -> None:
+    """Every 1m row of the three data.binance.vision days and every kline of the websocket capture, each daily file
+    (one UTC day), and the 1w row of the klines response example in Binance's Spot API docs (Market Data
+    endpoints, Kline/Candlestick data): a Monday 00:00 UTC open, closing the next Sunday at 23:59:59.999."""
+    for path in VISION_ZIPS:
+        day = read_kline_file(path)
+        assert {Interval.D1.open_time(c.open_time) for c in day} == {day[0].open_time}
+        assert datetime.fromtimestamp(day[0].open_time / 1000, UTC).strftime("%Y-%m-%d") in path.name
+        for c in day:
+            assert Interval.M1.open_time(c.open_time + 1234) == c.open_time
+            assert Interval.M1.close_time(c.open_time) == c.close_time
+    frames = [json.loads(line.split(": ", 1)[1]) for line in WS_CAPTURE.read_text().splitlines()[1:]]
+    klines = [f["data"]["k"] for f in frames if "@kline_" in f["stream"]]
+    assert len(klines) == 17
+    for k in klines:
+        interval = Interval.parse(k["i"])
+        assert (interval.open_time(k["t"] + 1234), interval.close_time(k["t"])) == (k["t"], k["T"])
+    week = json.loads((REST_DOCS / "klines.json").read_text())[0]
+    assert Interval.W1.open_time(week[0] + 3 * 86_400_000) == week[0]
+    assert Interval.W1.close_time(week[0]) == week[6]
+
+
+@pytest.mark.parametrize("code", ["3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d"])
+def test_the_real_days_fill_whole_candles(code: str) -> None:
+    """The three real days start at 00:00 UTC without a gap, so each interval up to 3d cuts them into full candles;
+    a grid off by any amount leaves a part candle at each end. 2020-01-01 lies on the 3d grid (2017-11-30 + 762 d)."""
     interval = Interval.parse(code)
-    opens = sorted(
-        int(json.loads(r[0])[0] * 1000) if json.loads(r[0])[0] < 1e12 else int(json.loads(r[0])[0]) for r in rows
-    )
-    for t in opens:
-        assert interval.open_time(t + 1234) == t
-    for a, b in itertools.pairwise(opens):
-        assert interval.next_open(a) <= b
+    minutes = [c.open_time for path in VISION_ZIPS for c in read_kline_file(path)]
+    counts = Counter(interval.open_time(t) for t in minutes)
+    assert set(counts.values()) == {interval.nominal_ms // 60_000}
+    assert len(counts) == 3 * 86_400_000 // interval.nominal_ms
+    assert min(counts) == minutes[0]
+    for a, b in itertools.pairwise(sorted(counts)):
+        assert interval.next_open(a) == b
 
 
 def test_stream_name_is_lowercase() -> None:

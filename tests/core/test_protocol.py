@@ -1,14 +1,16 @@
-"""Pure parsing against the real 2021-08-14 websocket capture and the real REST responses."""
+"""Pure parsing against the real 2021-08-14 websocket and exchangeInfo capture, the real data.binance.vision rows
+and the response examples of Binance's Spot API docs."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import zipfile
 from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.data_paths import REST_CAPTURE, REST_DOCS, VISION_ZIPS, WS_CAPTURE
 from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.market.protocol import (
     ControlReply,
@@ -22,13 +24,11 @@ from tuichart.market.protocol import (
     parse_klines,
     parse_ticker_24hr,
 )
-
-CAPTURE = SAMPLES / "ws_capture_cryptofeed_2021-08-14" / "BINANCE.ws.1.0"
-REST = SAMPLES / "rest_responses_nautilus"
+from tuichart.market.vision import read_kline_file
 
 
 def capture_frames() -> list[str]:
-    lines = CAPTURE.read_text().splitlines()[1:]
+    lines = WS_CAPTURE.read_text().splitlines()[1:]
     return [line.split(": ", 1)[1] for line in lines]
 
 
@@ -121,28 +121,45 @@ def test_encoder_round_trips_through_the_parser() -> None:
     assert again == [ev]
 
 
-def test_rest_klines_sample() -> None:
-    rows: list[Any] = json.loads((REST / "http_spot_market_klines.json").read_text())
+def test_rest_klines_documented_example() -> None:
+    """The GET /api/v3/klines response example in Binance's Spot API docs (Market Data endpoints,
+    Kline/Candlestick data): one weekly row, every field in place, re-encoded to the same text."""
+    rows: list[Any] = json.loads((REST_DOCS / "klines.json").read_text())
+    [c] = parse_klines(rows)
+    assert (c.open_time, c.close_time, c.trades) == (1499040000000, 1499644799999, 308)
+    assert (c.open, c.high, c.low, c.close) == (0.0163479, 0.8, 0.015758, 0.015771)
+    assert (c.volume, c.quote_volume) == (148976.11427815, 2434.19055334)
+    assert (c.taker_buy_volume, c.taker_buy_quote_volume) == (1756.87402397, 28.46694368)
+    assert kline_row(c) == rows[0]
+
+
+def test_rest_klines_from_real_rows() -> None:
+    """A klines body made of real rows (the data.binance.vision CSV has the response's 12 columns) parses to the
+    file reader's candles, in order, and re-encodes to the same text."""
+    lines = zipfile.ZipFile(VISION_ZIPS[0]).read("BTCUSDT-1m-2020-01-01.csv").decode().splitlines()[:10]
+    rows = [[int(f) if i in (0, 6, 8) else f for i, f in enumerate(line.split(","))] for line in lines]
     candles = parse_klines(rows)
-    assert len(candles) == 10
+    assert candles == read_kline_file(VISION_ZIPS[0])[:10]
     assert all(b.open_time - a.open_time == 60_000 for a, b in itertools.pairwise(candles))
     assert all(c.close_time == c.open_time + 59_999 for c in candles)
-    assert candles[-1].trades == 7  # the still-forming last row
-    assert [kline_row(c)[:11] for c in candles] == [[r[0], *r[1:6], r[6], r[7], r[8], r[9], r[10]] for r in rows]
+    assert [kline_row(c) for c in candles] == rows
 
 
 def test_rest_exchange_info_and_ticker() -> None:
-    info = parse_exchange_info(json.loads((REST / "http_spot_market_exchange_info.json").read_text()))
-    assert info.trading == ["BTCUSDT", "ETHUSDT"]
-    assert info.weight_limit_1m is not None and info.weight_limit_1m > 0
-    full = json.loads(
-        (SAMPLES / "ws_capture_cryptofeed_2021-08-14" / "BINANCE.0").read_text().splitlines()[0].split(": ", 1)[1]
-    )
+    """exchangeInfo and ticker/24hr as the Spot API docs show them (General endpoints, Exchange information, its
+    rateLimits from the ENUM definitions' Rate limiters; Market Data endpoints, 24hr ticker price change
+    statistics, Response - FULL), and the full real exchangeInfo of 2021-08-14."""
+    info = parse_exchange_info(json.loads((REST_DOCS / "exchange_info.json").read_text()))
+    assert info.trading == ["ETHBTC"]
+    assert (info.symbols["ETHBTC"].base_asset, info.symbols["ETHBTC"].quote_asset) == ("ETH", "BTC")
+    assert info.weight_limit_1m == 6000
+    full = json.loads(REST_CAPTURE.read_text().splitlines()[0].split(": ", 1)[1])
     big = parse_exchange_info(full)
     assert len(big.symbols) == 1589 and len(big.trading) == 1193
     assert big.weight_limit_1m == 1200
-    t = parse_ticker_24hr(json.loads((REST / "spot_market_ticker_24hr.json").read_text()))
-    assert t.symbol == "BTCUSDT" and t.last > 0 and t.high >= t.low
+    t = parse_ticker_24hr(json.loads((REST_DOCS / "ticker_24hr.json").read_text()))
+    assert (t.symbol, t.last, t.open, t.high, t.low) == ("BNBBTC", 4.000002, 99.0, 100.0, 0.1)
+    assert (t.volume, t.quote_volume, t.change_pct, t.close_time) == (8913.3, 15.3, -95.96, 1499869899040)
 
 
 def test_error_bodies() -> None:

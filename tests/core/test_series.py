@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.domain import Interval, KlineEvent, SeriesKey
 from tuichart.market.vision import read_kline_file
 from tuichart.series import Change, Series

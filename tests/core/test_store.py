@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.domain import Candle, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.market.vision import read_kline_file

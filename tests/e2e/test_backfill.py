@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from aiohttp import web
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process, tuichart
 from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE

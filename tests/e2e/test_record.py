@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import talib
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import config_file, exchange_process, kinds_spec, parse_span, tuichart
 from tuichart.domain import MINUTE_MS
 from tuichart.exchange.faults import KINDS

@@ -11,7 +11,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import connect
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
 from tuichart.exchange import EmbeddedExchange, parse_faults, replay_market, synthetic_market

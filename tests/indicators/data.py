@@ -1,14 +1,14 @@
-"""Candle series for the indicator tests: the real samples and generated ones at any price scale."""
+"""Candle series for the indicator tests: the real BTCUSDT days (as they are, merged, or priced in satoshis) and
+generated ones at any price scale."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from pathlib import Path
+from itertools import groupby
 
 import numpy as np
 
-from tuichart.domain import Candle
+from tests.data_paths import VISION_ZIPS
+from tuichart.domain import Candle, Interval
 from tuichart.market.vision import read_kline_file
 
 SCALES = (1e-8, 1e-4, 100.0, 6e4)
@@ -34,20 +34,52 @@ def generated(scale: float, n: int = 1500, seed: int = 7, flat: bool = True) -> 
     ]
 
 
-def vision_candles(samples: Path) -> list[Candle]:
+def vision_candles() -> list[Candle]:
     """The three real BTCUSDT 1m days, 4320 candles."""
+    return [c for path in VISION_ZIPS for c in read_kline_file(path)]
+
+
+def aggregated(candles: list[Candle], interval: Interval) -> list[Candle]:
+    """Consecutive candles merged into `interval`'s candles: first open, highest high, lowest low, last close."""
     out: list[Candle] = []
-    for path in sorted((samples / "data_vision_klines").glob("*.zip")):
-        out.extend(read_kline_file(path))
+    for open_time, group in groupby(candles, key=lambda c: interval.open_time(c.open_time)):
+        g = list(group)
+        out.append(
+            Candle(
+                open_time,
+                g[0].open,
+                max(c.high for c in g),
+                min(c.low for c in g),
+                g[-1].close,
+                sum(c.volume for c in g),
+                interval.close_time(open_time),
+                sum(c.quote_volume for c in g),
+                sum(c.trades for c in g),
+                sum(c.taker_buy_volume for c in g),
+                sum(c.taker_buy_quote_volume for c in g),
+            )
+        )
     return out
 
 
-def octobot_candles(samples: Path, interval: str) -> list[Candle]:
-    """Real ADA/BTC candles (prices near 1e-5) for one interval, the still-open last one dropped."""
-    db = next((samples / "octobot_sqlite_ADA_BTC").glob("*.data"))
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-        rows = con.execute("SELECT candle FROM ohlcv WHERE time_frame = ?", (interval,)).fetchall()
-    raw = sorted((json.loads(r[0]) for r in rows), key=lambda c: c[0])[:-1]
+def satoshi_priced(interval: Interval, level: float = 1e-5) -> list[Candle]:
+    """The real BTCUSDT days at `interval`, prices scaled to `level` and rounded to Binance's 8 decimals (three
+    significant digits at 1e-5, as a pair priced in satoshis has), volumes scaled so the quote volume is kept."""
+    candles = aggregated(vision_candles(), interval)
+    factor = level / candles[0].open
     return [
-        Candle(int(c[0] * 1000), c[1], c[2], c[3], c[4], c[5], int(c[0] * 1000) + 59_999, 0.0, 0, 0.0, 0.0) for c in raw
+        Candle(
+            c.open_time,
+            round(c.open * factor, 8),
+            round(c.high * factor, 8),
+            round(c.low * factor, 8),
+            round(c.close * factor, 8),
+            c.volume / factor,
+            c.close_time,
+            c.quote_volume,
+            c.trades,
+            c.taker_buy_volume / factor,
+            c.taker_buy_quote_volume,
+        )
+        for c in candles
     ]

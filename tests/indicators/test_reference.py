@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 import talib
 
-from tests.indicators.data import SCALES, generated, octobot_candles, vision_candles
-from tuichart.domain import Candle
+from tests.indicators.data import SCALES, generated, satoshi_priced, vision_candles
+from tuichart.domain import Candle, Interval
 from tuichart.indicators import DEFAULT_STUDIES, arrays_from_candles, make_study, with_indicators
 from tuichart.store.store import candles_frame
 
@@ -77,18 +76,26 @@ def test_generated_series_at_every_price_scale(scale: float) -> None:
     assert flat["bb_upper"].to_list() == flat["bb_lower"].to_list()
 
 
-def test_real_btcusdt_days(samples: Path) -> None:
-    out = assert_matches(vision_candles(samples))
+def test_real_btcusdt_days() -> None:
+    out = assert_matches(vision_candles())
     assert out.height == 4320
 
 
-@pytest.mark.parametrize("interval", ["1m", "1h", "1d", "3d"])
-def test_real_ada_btc_near_1e_5(samples: Path, interval: str) -> None:
-    candles = octobot_candles(samples, interval)
-    assert 1e-6 < candles[-1].close < 1e-4
+@pytest.mark.parametrize(("interval", "count"), [("1m", 4320), ("5m", 864), ("15m", 288), ("1h", 72)])
+def test_real_moves_priced_near_1e_5(interval: str, count: int) -> None:
+    """Real BTCUSDT moves at a satoshi price level (8 decimals, three significant digits): TA-Lib's values, and
+    Bollinger bands that open wherever the 20 closes differ (TA-Lib 0.6 collapsed such tiny variances to zero)."""
+    candles = satoshi_priced(Interval.parse(interval))
+    assert len(candles) == count
+    assert 9e-6 < min(c.low for c in candles) < max(c.high for c in candles) < 1.1e-5
     out = assert_matches(candles)
-    width = (out["bb_upper"] - out["bb_lower"]).drop_nans().drop_nulls()
-    assert width.len() > 0 and (width > 0).mean() > 0.99  # TA-Lib 0.6 collapsed these bands to zero
+    close = out["close"].to_numpy()
+    assert np.array_equal(close, np.round(close, 8))
+    width = (out["bb_upper"] - out["bb_lower"]).to_numpy()[19:]
+    windows = np.lib.stride_tricks.sliding_window_view(close, 20)
+    moving = windows.max(axis=1) > windows.min(axis=1)
+    assert moving.sum() > 0.9 * len(moving)
+    assert np.all(width[moving] > 0) and np.all(width[~moving] == 0)
 
 
 def test_leading_nan_counts_are_ta_libs_lookbacks() -> None:

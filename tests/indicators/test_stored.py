@@ -13,7 +13,7 @@ import pytest
 import talib
 
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.indicators.data import vision_candles
 from tuichart.domain import Interval, KlineEvent, SeriesKey
 from tuichart.indicators import arrays_from_candles, compute
@@ -49,15 +49,15 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_import_fills_the_indicators_table(imported: Path, samples: Path) -> None:
+def test_import_fills_the_indicators_table(imported: Path) -> None:
     frame = stored_frame(imported)
     assert frame.height == 4320
     assert frame.columns[:8] == ["timestamp", "symbol", "interval", "open", "high", "low", "close", "volume"]
     assert tuple(frame.columns[8:]) == INDICATOR_COLUMNS
-    assert_equal_to_batch(frame, compute(arrays_from_candles(vision_candles(samples))))
+    assert_equal_to_batch(frame, compute(arrays_from_candles(vision_candles())))
 
 
-def test_export_adds_the_named_columns(imported: Path, tmp_path: Path, samples: Path) -> None:
+def test_export_adds_the_named_columns(imported: Path, tmp_path: Path) -> None:
     out = tmp_path / "rsi_bb.csv"
     r = run_cli("export", "BTCUSDT", "-i", "1m", "-o", out, "--indicators", "rsi,bb", "--data-dir", imported)
     assert r.returncode == 0, r.stderr
@@ -107,17 +107,17 @@ def test_rebuild_of_nothing_is_one_line(tmp_path: Path) -> None:
     assert r.stderr.strip() == "tuichart: the store holds no candles of those series; import, backfill or record first"
 
 
-def test_reimport_catches_up_after_an_interrupted_run(tmp_path: Path, samples: Path) -> None:
+def test_reimport_catches_up_after_an_interrupted_run(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert run_cli("import", *VISION_ZIPS, "--data-dir", data).returncode == 0
     with duckdb.connect(str(data / STORE_FILE)) as con:  # as if a run stopped before computing the third day
         con.execute("DELETE FROM indicators WHERE open_time >= TIMESTAMP '2020-01-03'")
     assert run_cli("import", VISION_ZIPS[2], "--data-dir", data).returncode == 0
-    assert_equal_to_batch(stored_frame(data), compute(arrays_from_candles(vision_candles(samples))))
+    assert_equal_to_batch(stored_frame(data), compute(arrays_from_candles(vision_candles())))
 
 
-def test_chunked_rebuild_equals_one_pass(tmp_path: Path, samples: Path) -> None:
-    candles = vision_candles(samples)
+def test_chunked_rebuild_equals_one_pass(tmp_path: Path) -> None:
+    candles = vision_candles()
     with Store.open(tmp_path) as store:
         store.upsert(KEY, candles)
         assert rebuild_series(store, KEY, chunk=700) == 4320
@@ -125,8 +125,8 @@ def test_chunked_rebuild_equals_one_pass(tmp_path: Path, samples: Path) -> None:
     assert_equal_to_batch(frame, compute(arrays_from_candles(candles)))
 
 
-def test_the_book_warms_up_from_the_store_and_recomputes_revisions(tmp_path: Path, samples: Path) -> None:
-    candles = vision_candles(samples)
+def test_the_book_warms_up_from_the_store_and_recomputes_revisions(tmp_path: Path) -> None:
+    candles = vision_candles()
     expected = compute(arrays_from_candles(candles))
     with Store.open(tmp_path) as store:
         store.upsert(KEY, candles[:3000])

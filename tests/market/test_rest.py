@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.domain import Interval, SeriesKey
 from tuichart.errors import BadInput, ExchangeError, RateLimited
 from tuichart.exchange import EmbeddedExchange, replay_market

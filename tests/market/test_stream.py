@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, SeriesKey
 from tuichart.exchange import EmbeddedExchange, replay_market, synthetic_market
 from tuichart.market.rest import RestClient

@@ -15,7 +15,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process
 from tests.web import browser
 from tuichart.domain import Interval, SeriesKey
