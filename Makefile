@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA ?= data
 
-.PHONY: demo test lint bench install clean screenshot
+.PHONY: demo test lint bench install clean screenshot system-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/tuichart --demo --data-dir $(DATA)
 
-test: $(STAMP)
+system-tools:  # tmux, chromium, openssl (and setpriv as root): installed with apt-get as root, else named
+	@bash .ci/system-tools
+
+test: system-tools $(STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

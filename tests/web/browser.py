@@ -29,7 +29,7 @@ FLAGS = (
 def chromium() -> str:
     """The browser `.ci/run` installs."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "chromium is needed for the popout tests (.ci/run installs it)"
+    assert path, "chromium is needed for the popout tests (.ci/system-tools installs it as root)"
     return path
 
 
