@@ -119,3 +119,67 @@ def test_a_failed_import_creates_no_store_and_keeps_an_existing_one(seeded: Path
     store = files(seeded)
     refused(run_cli("import", bad, "--data-dir", seeded), "nothing was imported")
     assert files(seeded) == store
+
+
+CONFIG_MISTAKES = [
+    ('intervall = "1h"\n', 'unknown key "intervall" (did you mean "interval"?)'),
+    ('interval = "7m"\n', 'interval = "7m": not an interval (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M)'),
+    ("[network]\nclose_grace = 0\n", "network.close_grace = 0: expected a number above 0"),
+    ("[notify]\ndesktp = false\n", 'unknown key "notify.desktp" (did you mean "notify.desktop"?)'),
+    (
+        '[[alerts]]\nid = "a"\nsymbol = "BTCUSDT"\ninterval = "1m"\nwhen = "rsi above 70"\non = "open"\n',
+        "alert 'a': on = \"open\": expected one of close, tick",
+    ),
+]
+COMMANDS_READING_THE_CONFIG = [
+    ["BTCUSDT"],
+    ["record", "BTCUSDT", "--duration", "1", "--exchange", "http://127.0.0.1:9", "--data-dir", "{tmp}/data"],
+    ["web", "BTCUSDT", "--exchange", "http://127.0.0.1:9", "--data-dir", "{tmp}/data"],
+    ["backfill", "BTCUSDT", "-i", "1m", "--since", "2020-01-01", "--exchange", "http://127.0.0.1:9"],
+    ["export", "BTCUSDT", "-i", "1m", "-o", "{tmp}/x.csv", "--data-dir", "{tmp}/data"],
+    ["import", str(VISION_ZIPS[0]), "--data-dir", "{tmp}/data"],
+    ["indicators", "rebuild", "--data-dir", "{tmp}/data"],
+    ["alerts", "list"],
+    ["alerts", "add", "BTCUSDT", "rsi above 70", "-i", "1h"],
+    ["alerts", "remove", "a"],
+    ["alerts", "fired", "--data-dir", "{tmp}/data"],
+]
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_MISTAKES[:2])
+def test_every_command_checks_the_whole_config_file(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    before = files(tmp_path)
+    for args in COMMANDS_READING_THE_CONFIG:
+        r = run_cli(*(a.format(tmp=tmp_path) for a in args), env={"TUICHART_CONFIG": str(config)}, timeout=60)
+        assert r.stderr.strip() == f"tuichart: {config}: {message}", (args, r.stderr)
+        refused(r, message)
+        assert files(tmp_path) == before, args
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_MISTAKES[2:])
+def test_config_mistakes_name_the_table_and_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    r = run_cli("alerts", "list", env={"TUICHART_CONFIG": str(config)})
+    refused(r, f"{config}: {message}")
+    assert config.read_text() == text
+
+
+def test_every_documented_config_key_still_reads(tmp_path: Path) -> None:
+    """The README's config reference, with alerts and delivery channels, is accepted whole."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'watchlist = ["BTCUSDT", "ethusdt"]\ninterval = "15m"\nhidden_panes = ["stoch", "volume"]\n'
+        'watchlist_rsi = true\npopout_port = 8787\nexchange = "binance-vision"\n'
+        f'data_dir = "{tmp_path / "data"}"\n'
+        "[network]\nreconnect_initial = 1\nreconnect_cap = 60.0\nsilence_timeout = 60.0\nclose_grace = 5.0\n"
+        "[indicators]\nema = [12, 26]\nrsi = 14\nbb = { length = 20, mult = 2.5 }\nstoch = false\n"
+        '[notify]\ndesktop = false\ncommand = "cat"\n[notify.email]\nhost = "mx"\nfrom = "a@x"\nto = "b@x"\n'
+        '[[alerts]]\nid = "btc-100k"\nsymbol = "BTCUSDT"\ninterval = "1h"\nwhen = "price crosses above 100000"\n'
+        'cooldown = "15m"\non = "close"\n'
+    )
+    r = run_cli("alerts", "list", env={"TUICHART_CONFIG": str(config)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1].split()[:3] == ["btc-100k", "BTCUSDT", "1h"]

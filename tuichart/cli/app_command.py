@@ -24,8 +24,8 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         raise BadInput("--fps must be between 0 and 60")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput("the app needs a terminal; for headless use try `tuichart record` (see --help)")
-    if (args.symbols or args.interval) and not args.demo:
-        check_on_exchange(settings, symbols, interval)
+    if (args.symbols or args.interval) and not args.demo:  # what was typed is checked; the config's list is not
+        check_on_exchange(settings, symbols if args.symbols else symbols[:1], interval)
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
     from tuichart.app import AppOptions, make_app
