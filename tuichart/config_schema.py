@@ -44,14 +44,24 @@ class EmailTable(Struct, forbid_unknown_fields=True, frozen=True):
     username: Text | None = None
 
 
-class NotifyTable(Struct, forbid_unknown_fields=True, frozen=True):
-    """`[notify]`: where fired alerts are delivered."""
+class NotifyChoices(Struct, frozen=True, kw_only=True):
+    """The `[notify]` keys that are used as written (the channel tables are resolved with the environment)."""
 
     desktop: bool = True
+    """A desktop notification when a desktop session exists."""
     bell: bool = True
+    """The terminal bell with the in-app notification (the app reads it)."""
     command: Text | None = None
+    """A shell command run with the alert's JSON on stdin."""
     command_timeout: Seconds = 10.0
+    """Seconds before the command is killed and reported as failed."""
     timeout: Seconds = 10.0
+    """Seconds for one network send (Telegram, SMTP)."""
+
+
+class NotifyTable(NotifyChoices, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """`[notify]`: where fired alerts are delivered."""
+
     telegram: TelegramTable | None = None
     email: EmailTable | None = None
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tuichart.config_check import convert
-from tuichart.config_schema import EmailTable, NotifyTable, TelegramTable
+from tuichart.config_schema import EmailTable, NotifyChoices, NotifyTable, TelegramTable
 from tuichart.errors import BadInput
 
 TELEGRAM_TOKEN_ENV = "TUICHART_TELEGRAM_TOKEN"
@@ -44,20 +44,9 @@ class EmailSettings:
     password: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class NotifySettings:
+class NotifySettings(NotifyChoices, frozen=True, kw_only=True):
     """Every delivery channel's settings; Telegram and email are off unless their table is present."""
 
-    desktop: bool = True
-    """A desktop notification when a desktop session exists."""
-    bell: bool = True
-    """The terminal bell with the in-app notification (the app reads it)."""
-    command: str | None = None
-    """A shell command run with the alert's JSON on stdin."""
-    command_timeout: float = 10.0
-    """Seconds before the command is killed and reported as failed."""
-    timeout: float = 10.0
-    """Seconds for one network send (Telegram, SMTP)."""
     telegram: TelegramSettings | None = None
     email: EmailSettings | None = None
 
