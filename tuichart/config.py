@@ -109,12 +109,12 @@ def read_settings(path: Path | None = None) -> Settings:
 def settings_from(raw: dict[str, Any], path: Path) -> Settings:
     """Settings from the parsed config file at `path`, every key and value checked."""
     try:
-        return _settings(convert(raw, ConfigFile), raw)
+        return _settings(convert(raw, ConfigFile))
     except BadInput as exc:
         raise BadInput(f"{_shown(path)}: {exc}") from None
 
 
-def _settings(cfg: ConfigFile, raw: dict[str, Any]) -> Settings:
+def _settings(cfg: ConfigFile) -> Settings:
     s = Settings(network=cfg.network, watchlist_rsi=cfg.watchlist_rsi, popout_port=cfg.popout_port)
     if cfg.data_dir is not None:
         s.data_dir = Path(cfg.data_dir).expanduser()

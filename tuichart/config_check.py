@@ -37,10 +37,9 @@ def convert(raw: object, schema: type[T], at: Key = ()) -> T:
         raise BadInput(_describe(str(exc), root, schema, list(at))) from None
 
 
-def bad_value(key: Key, value: object, expected: str, root: object = None) -> BadInput:
+def bad_value(key: Key, value: object, expected: str) -> BadInput:
     """`key = value: expected`, the one line for a value the schema let through but that does not fit."""
-    where, rest = _where(key, root)
-    return BadInput(f"{where}{_dotted(rest)} = {_toml(value)}: {expected}")
+    return BadInput(f"{_dotted(key)} = {_toml(value)}: {expected}")
 
 
 @contextlib.contextmanager
@@ -67,7 +66,7 @@ def _describe(message: str, root: Any, schema: type[Any], at: list[str | int]) -
     expected = EXPECTED.get(_dotted([k for k in key if isinstance(k, str)]))
     if expected is None:
         expected = _expected(what, _type_at(mi.type_info(schema), inner))
-    return f"{where}{_dotted(rest)} = {_toml(value)}: {expected}"
+    return where + str(bad_value(rest, value, expected))
 
 
 def _unknown(table: list[str | int], name: str, schema: mi.Type | None) -> str:
