@@ -12,12 +12,17 @@ from typing import Any
 import platformdirs
 
 from tuichart.alerts.notify_settings import NotifySettings
-from tuichart.alerts.rules import AlertRule, rules_from_config
+from tuichart.alerts.rules import AlertRule, rules_from_tables
+from tuichart.config_check import about, bad_value, convert
+from tuichart.config_schema import ConfigFile, NetworkSettings
+from tuichart.domain import Interval, normalize_symbol
 from tuichart.errors import BadInput
 from tuichart.indicators.registry import REGISTRY
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
+from tuichart.market.presets import resolve_exchange
 
 APP = "tuichart"
+INTERVAL_CODES = tuple(i.value for i in Interval)
 DEFAULT_WATCHLIST: tuple[str, ...] = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
 
 
@@ -69,7 +74,7 @@ class Settings:
     """Symbols shown when none are given on the command line."""
     interval: str = "1m"
     """Interval shown when none is given."""
-    network: NetworkSettings = field(default_factory=lambda: NetworkSettings())
+    network: NetworkSettings = field(default_factory=NetworkSettings)
     """Reconnect and retry timings (`[network]` table)."""
     indicators: tuple[Study, ...] = DEFAULT_STUDIES
     """What the app draws (`[indicators]` table); the store always keeps the defaults."""
@@ -85,75 +90,58 @@ class Settings:
     """Alert rules (`[[alerts]]` tables)."""
 
 
-@dataclass(slots=True)
-class NetworkSettings:
-    """Timings of the live feed, all in seconds; the defaults suit Binance."""
-
-    reconnect_initial: float = 1.0
-    """First reconnect delay; doubles on each failure (with jitter) up to `reconnect_cap`."""
-    reconnect_cap: float = 60.0
-    """Longest reconnect delay."""
-    silence_timeout: float = 60.0
-    """Reconnect when no message arrives on the connection for this long."""
-    close_grace: float = 5.0
-    """Fetch a candle over REST when its closing push has not come this long after its close."""
-    retry_scale: float = 1.0
-    """Multiplier on REST waits (Retry-After, 5xx backoff); below 1 only for testing."""
-
-    @classmethod
-    def from_table(cls, table: object) -> NetworkSettings:
-        """From the config file's `[network]` table; unknown keys or non-numbers are a one-line error."""
-        out = cls()
-        if not isinstance(table, dict):
-            return out
-        for name, value in table.items():
-            if name not in cls.__dataclass_fields__:
-                raise BadInput(f"unknown setting network.{name}; known: {', '.join(cls.__dataclass_fields__)}")
-            if not isinstance(value, int | float) or value <= 0:
-                raise BadInput(f"network.{name} must be a positive number of seconds")
-            setattr(out, name, float(value))
-        return out
-
-
 def load_settings(data_dir: str | None, exchange: str | None, config: dict[str, Any] | None = None) -> Settings:
-    """Settings from the config file, overridden by the flags that were given."""
-    cfg = read_config() if config is None else config
-    s = Settings()
-    if isinstance(cfg.get("data_dir"), str):
-        s.data_dir = Path(cfg["data_dir"]).expanduser()
-    if isinstance(cfg.get("exchange"), str):
-        s.exchange = cfg["exchange"]
-    if isinstance(cfg.get("watchlist"), list):
-        s.watchlist = [str(x).upper() for x in cfg["watchlist"]]
-    if isinstance(cfg.get("interval"), str):
-        s.interval = cfg["interval"]
-    s.network = NetworkSettings.from_table(cfg.get("network"))
-    if isinstance(cfg.get("hidden_panes"), list):
-        known = {"volume", *REGISTRY}
-        unknown = sorted({str(p) for p in cfg["hidden_panes"]} - known)
-        if unknown:
-            raise BadInput(
-                f"{config_path()}: unknown pane {unknown[0]!r} in hidden_panes; panes: volume, {', '.join(REGISTRY)}"
-            )
-        s.hidden_panes = frozenset(str(p) for p in cfg["hidden_panes"])
-    if isinstance(cfg.get("watchlist_rsi"), bool):
-        s.watchlist_rsi = cfg["watchlist_rsi"]
-    if "popout_port" in cfg:
-        port = cfg["popout_port"]
-        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-            raise BadInput(f"{config_path()}: popout_port must be a port number (0 picks a free one)")
-        s.popout_port = port
-    try:
-        s.indicators = studies_from_config(cfg.get("indicators"))
-        s.notify = NotifySettings.from_table(cfg.get("notify"))
-        s.alerts = rules_from_config(cfg.get("alerts"))
-    except BadInput as exc:
-        raise BadInput(f"{config_path()}: {exc}") from None
+    """Settings from the config file (or `config`, its parsed text), overridden by the flags that were given."""
+    s = read_settings() if config is None else settings_from(config, config_path())
     if data_dir is not None:
         s.data_dir = Path(data_dir).expanduser()
     if exchange is not None:
         s.exchange = exchange
     return s
+
+
+def read_settings(path: Path | None = None) -> Settings:
+    """The config file checked whole against its schema; a mistake is one line naming the file and the key."""
+    path = path or config_path()
+    return settings_from(read_config(path), path)
+
+
+def settings_from(raw: dict[str, Any], path: Path) -> Settings:
+    """Settings from the parsed config file at `path`, every key and value checked."""
+    try:
+        return _settings(convert(raw, ConfigFile))
+    except BadInput as exc:
+        raise BadInput(f"{_shown(path)}: {exc}") from None
+
+
+def _settings(cfg: ConfigFile) -> Settings:
+    s = Settings(network=cfg.network, watchlist_rsi=cfg.watchlist_rsi, popout_port=cfg.popout_port)
+    if cfg.data_dir is not None:
+        s.data_dir = Path(cfg.data_dir).expanduser()
+    if cfg.exchange is not None:
+        with about(["exchange"], cfg.exchange):
+            resolve_exchange(cfg.exchange)
+        s.exchange = cfg.exchange
+    if cfg.watchlist is not None:
+        with about(["watchlist"], cfg.watchlist):
+            s.watchlist = [normalize_symbol(x) for x in cfg.watchlist]
+    if cfg.interval not in INTERVAL_CODES:
+        raise bad_value(["interval"], cfg.interval, f"not an interval ({' '.join(INTERVAL_CODES)})")
+    s.interval = cfg.interval
+    panes = ["volume", *REGISTRY]
+    if unknown := [p for p in cfg.hidden_panes if p not in panes]:
+        raise bad_value(["hidden_panes"], cfg.hidden_panes, f"unknown pane {unknown[0]!r}; panes: {', '.join(panes)}")
+    s.hidden_panes = frozenset(cfg.hidden_panes)
+    s.indicators = studies_from_config(cfg.indicators)
+    s.notify = NotifySettings.from_schema(cfg.notify)
+    s.alerts = rules_from_tables(cfg.alerts)
+    return s
+
+
+def _shown(path: Path) -> str:
+    """The path as the user would type it (`~/.config/...` under the home directory)."""
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) and home != Path("/") else str(path)
 
 
 def save_choices(

@@ -141,13 +141,16 @@ def test_config_tables_round_trip_and_errors() -> None:
     assert rules_from_config([r.to_table() for r in rules]) == rules
     assert rules_from_config(None) == []
     bad = [
-        ([{"id": "a", "symbol": "BTCUSDT", "interval": "1m"}], "alert 'a': missing when"),
-        ([{"symbol": "BTCUSDT", "interval": "1m", "when": "rsi above 1"}], "alert #1: missing id"),
-        ([{**tables[0], "colour": "red"}], "alert 'btc-100k': unknown key 'colour'"),
-        ([{**tables[0], "cooldown": 60}], "alert 'btc-100k': cooldown must be a string"),
+        ([{"id": "a", "symbol": "BTCUSDT", "interval": "1m"}], "alert 'a': when is required"),
+        ([{"symbol": "BTCUSDT", "interval": "1m", "when": "rsi above 1"}], "alert #1: id is required"),
+        (
+            [{**tables[0], "colour": "red"}],
+            "alert 'btc-100k': unknown key \"colour\" (known: id, symbol, interval, when, cooldown, on)",
+        ),
+        ([{**tables[0], "cooldown": 60}], "alert 'btc-100k': cooldown = 60: expected a string"),
         ([tables[0], tables[0]], "alert 'btc-100k': the id is used twice"),
         ([{**tables[0], "when": "price goes up"}], "alert 'btc-100k': cannot read the alert condition"),
-        ({"id": "x"}, "alerts must be [[alerts]] tables"),
+        ({"id": "x"}, 'alerts = { id = "x" }: expected [[alerts]] tables'),
     ]
     for value, message in bad:
         with pytest.raises(BadInput) as err:

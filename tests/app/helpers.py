@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tuichart.app import AppOptions, TuichartApp, make_app
-from tuichart.config import NetworkSettings
+from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange import EmbeddedExchange, synthetic_market
 from tuichart.exchange.market import Market

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from tuichart.alerts.condition import Compare, Condition, parse_condition
 from tuichart.alerts.duration import format_duration, parse_duration
+from tuichart.config_check import convert
+from tuichart.config_schema import AlertTable
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
 
 ALL_SYMBOLS = "*"
 """A rule's symbol meaning every symbol of the watchlist (app) or every recorded symbol (record)."""
 EVALUATE_ON = ("close", "tick")
-RULE_KEYS = ("id", "symbol", "interval", "when", "cooldown", "on")
-"""Keys an `[[alerts]]` table may hold."""
 MAX_WINDOW_CANDLES = 1000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -65,27 +64,6 @@ class AlertRule:
             raise BadInput(f"invalid on = {on!r}: close (closed candles only) or tick (forming candles too)")
         return cls(rule_id, sym, iv, when.strip(), condition, cooldown_ms, on)
 
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any]) -> AlertRule:
-        """A rule from an `[[alerts]]` table (every value a string)."""
-        unknown = sorted(set(table) - set(RULE_KEYS))
-        if unknown:
-            raise BadInput(f"unknown key {unknown[0]!r}; an alert has {', '.join(RULE_KEYS)}")
-        for key in ("id", "symbol", "interval", "when"):
-            if key not in table:
-                raise BadInput(f'missing {key} = "..."')
-        bad = [k for k, v in table.items() if not isinstance(v, str)]
-        if bad:
-            raise BadInput(f'{bad[0]} must be a string, e.g. cooldown = "15m"')
-        return cls.make(
-            table["id"],
-            table["symbol"],
-            table["interval"],
-            table["when"],
-            cooldown=table.get("cooldown"),
-            on=table.get("on", "close"),
-        )
-
     def to_table(self) -> dict[str, str]:
         """The `[[alerts]]` table that reads back as this rule."""
         return {
@@ -105,15 +83,16 @@ class AlertRule:
 
 def rules_from_config(tables: object) -> list[AlertRule]:
     """The rules of the config's `[[alerts]]` array; a bad one is a BadInput naming the rule."""
-    if tables is None:
-        return []
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise BadInput("alerts must be [[alerts]] tables")
+    return [] if tables is None else rules_from_tables(convert(tables, list[AlertTable], ("alerts",)))
+
+
+def rules_from_tables(tables: Sequence[AlertTable]) -> list[AlertRule]:
+    """The rules of checked `[[alerts]]` tables; a bad one is a BadInput naming the rule."""
     rules: list[AlertRule] = []
-    for n, table in enumerate(tables, 1):
-        name = f"alert {table['id']!r}" if isinstance(table.get("id"), str) else f"alert #{n}"
+    for n, t in enumerate(tables, 1):
+        name = f"alert {t.id!r}" if t.id else f"alert #{n}"
         try:
-            rule = AlertRule.from_table(table)
+            rule = AlertRule.make(t.id, t.symbol, t.interval, t.when, cooldown=t.cooldown, on=t.on)
         except BadInput as exc:
             raise BadInput(f"{name}: {exc}") from None
         if any(r.id == rule.id for r in rules):

@@ -6,19 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tuichart.alerts.rules import AlertRule, rules_from_config
-from tuichart.config import config_path, edit_config, read_config
+from tuichart.alerts.rules import AlertRule
+from tuichart.config import edit_config, read_settings
 from tuichart.errors import BadInput
 
 
 def load_rules(path: Path | None = None) -> list[AlertRule]:
-    """The rules in the config file (none when it has no `[[alerts]]`)."""
-    path = path or config_path()
-    cfg = read_config(path)
-    try:
-        return rules_from_config(cfg.get("alerts"))
-    except BadInput as exc:
-        raise BadInput(f"{path}: {exc}") from None
+    """The rules in the config file (none when it has no `[[alerts]]`), after the whole file is checked."""
+    return read_settings(path).alerts
 
 
 def add_rule(rule: AlertRule, path: Path | None = None) -> Path:

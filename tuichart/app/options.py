@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tuichart.alerts.notify_settings import NotifySettings
 from tuichart.alerts.rules import AlertRule
-from tuichart.config import NetworkSettings
+from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Interval
 from tuichart.indicators import DEFAULT_STUDIES, Study
 from tuichart.services.endpoints import DemoMarket

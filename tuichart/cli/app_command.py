@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
-from tuichart.cli.progress import stderr
+from tuichart.cli.checks import check_on_exchange
 from tuichart.config import config_path, load_settings, state_dir
 from tuichart.domain import Interval, normalize_symbol
-from tuichart.errors import BadInput, ExchangeError
-from tuichart.market.presets import resolve_exchange
-from tuichart.market.rest import RestClient, RetryPolicy
+from tuichart.errors import BadInput
 from tuichart.services.endpoints import DemoMarket
 from tuichart.store import Store
 from tuichart.web.security import kept_token
@@ -27,8 +24,8 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         raise BadInput("--fps must be between 0 and 60")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput("the app needs a terminal; for headless use try `tuichart record` (see --help)")
-    if args.symbols and not args.demo:
-        _check_symbols(symbols, settings.exchange, settings.network.retry_scale)
+    if (args.symbols or args.interval) and not args.demo:  # what was typed is checked; the config's list is not
+        check_on_exchange(settings, symbols if args.symbols else symbols[:1], interval)
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
     from tuichart.app import AppOptions, make_app
@@ -58,20 +55,3 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return code or 0
-
-
-def _check_symbols(symbols: list[str], exchange: str, retry_scale: float) -> None:
-    """Symbols typed on the command line must be trading; an unreachable exchange is left to the app (offline)."""
-
-    async def check() -> None:
-        async with RestClient(
-            resolve_exchange(exchange), policy=RetryPolicy(scale=retry_scale, max_attempts=1, timeout=5.0)
-        ) as rest:
-            await rest.validate_symbols(symbols)
-
-    try:
-        asyncio.run(check())
-    except ExchangeError as exc:
-        if exc.status == 451:
-            raise
-        stderr.print(f"tuichart: {exc}; starting offline with the stored candles", markup=False)

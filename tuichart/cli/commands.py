@@ -8,12 +8,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tuichart.cli.checks import output_dir, output_file, time_range
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
 from tuichart.store import Store
-from tuichart.timeparse import format_time, parse_time
+from tuichart.timeparse import parse_time
 
 
 def _say(text: str) -> None:
@@ -30,11 +31,23 @@ def cmd_import(args: argparse.Namespace) -> int:
         files, verified = prepare_import(paths, progress)
         with Store.open(settings.data_dir, fallback=False) as store:
             report = import_files(store, files, verified, progress)
+            if report.failed and not report.files:  # raised inside, so a store this run created is removed
+                raise BadInput(f"not imported: {_failures(report.failed)}; nothing was imported")
+    checked = f", {report.verified} checksum(s) verified" if report.verified else ""
+    if report.failed:
+        candles = ", ".join(f"{n} {key}" for key, n in report.rows.items())
+        raise BadInput(
+            f"imported {report.files} file(s) ({candles} candles) into {settings.data_dir}{checked}; "
+            f"not imported: {_failures(report.failed)}"
+        )
     for key, n in report.rows.items():
         _say(f"imported {n} {key} candles")
-    checked = f", {report.verified} checksum(s) verified" if report.verified else ""
     _say(f"{report.files} file(s) into {settings.data_dir}{checked}")
     return 0
+
+
+def _failures(failed: Sequence[tuple[str, str]]) -> str:
+    return "; ".join(f"{name}: {reason}" for name, reason in failed)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -44,10 +57,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.data_dir, args.exchange)
     key = SeriesKey(normalize_symbol(args.symbol), Interval.parse(args.interval))
-    since = parse_time(args.since) if args.since else None
-    until = parse_time(args.until) if args.until else None
+    since, until = time_range(args.since, args.until)
     if args.partitioned is None and args.output is None:
         raise BadInput("say where to write: -o PATH (or --partitioned DIR)")
+    if args.output == "-" and args.format != "csv":
+        raise BadInput("only csv can go to stdout; give -o PATH for parquet or json")
+    if args.partitioned is not None:
+        output_dir(args.partitioned, "--partitioned")
+    elif args.output != "-":
+        output_file(args.output)
     columns = indicator_columns(args.indicators) if args.indicators else ()
     with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
         if columns and (missing := missing_indicator_rows(store, key, since, until)):
@@ -60,8 +78,6 @@ def cmd_export(args: argparse.Namespace) -> int:
             _say(f"exported {n} {key} candles to {args.partitioned} (hive-partitioned Parquet)")
             return 0
         if args.output == "-":
-            if args.format != "csv":
-                raise BadInput("only csv can go to stdout; give -o PATH for parquet or json")
             n = _export_stdout(store, key, since, until, columns)
         else:
             with progress_bar() as progress:
@@ -132,10 +148,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval)
-    since = parse_time(args.since)
-    until = parse_time(args.until) if args.until else None
-    if until is not None and until < since:
-        raise BadInput(f"--until {format_time(until)} is before --since {format_time(since)}")
+    since, until = time_range(args.since, args.until)
+    assert since is not None  # --since is required
     symbols = [normalize_symbol(s) for s in args.symbols]
     code: int = backfill(settings, symbols, interval, since, until)
     return code

@@ -45,7 +45,7 @@ def backfill(settings: Settings, symbols: list[str], interval: Interval, since: 
 async def _backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
     endpoints = resolve_exchange(settings.exchange)
     async with RestClient(endpoints, policy=policies(settings)[1]) as rest:
-        valid = await rest.validate_symbols(symbols)
+        valid = await rest.validate_series(symbols, interval)
         now = await rest.server_time()
         with Store.open(settings.data_dir, fallback=False) as store, progress_bar() as progress:
             keys = [SeriesKey(s, interval) for s in valid]
@@ -81,7 +81,7 @@ async def _record(
         exchange_endpoints(settings.exchange, DemoMarket() if demo else None, symbols) as endpoints,
         RestClient(endpoints, policy=retry_policy) as rest,
     ):
-        valid = await rest.validate_symbols(symbols)
+        valid = await rest.validate_series(symbols, interval)
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)

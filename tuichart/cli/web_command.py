@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from tuichart.alerts.rules import level_lines
+from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings, load_settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
@@ -32,6 +33,8 @@ def run_web(args: argparse.Namespace) -> int:
     settings = load_settings(args.data_dir, args.exchange)
     symbol = normalize_symbol(args.symbol or settings.watchlist[0])
     key = SeriesKey(symbol, Interval.parse(args.interval or settings.interval))
+    if not args.demo:
+        check_on_exchange(settings, [key.symbol], key.interval)
     with Store.open(settings.data_dir) as store:
         asyncio.run(_serve(settings, args.demo, store, key, args.port))
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tuichart.domain import Candle, SeriesKey
+from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.errors import BadInput, ExchangeError, RateLimited
 from tuichart.market.backoff import Backoff
 from tuichart.market.presets import Endpoints, resolve_exchange
@@ -134,7 +134,10 @@ class RestClient:
         if code == -1121:
             return BadInput(f"unknown symbol {params.get('symbol', '')!r} on {self.endpoints.name}")
         if code == -1120:
-            return BadInput(f"unknown interval {params.get('interval', '')!r} on {self.endpoints.name}")
+            return BadInput(
+                f"{self.endpoints.name} has no {params.get('interval', '')} candles (invalid interval); "
+                "choose another -i"
+            )
         if code == -1100:
             return BadInput(f"{self.endpoints.name} rejected a parameter: {msg} (symbols are UPPERCASE, e.g. BTCUSDT)")
         return ExchangeError(
@@ -163,6 +166,18 @@ class RestClient:
                 why = f"its status is {status}" if status else "no such symbol"
                 raise BadInput(f"unknown or not trading symbol {s!r} on {self.endpoints.name} ({why})")
         return list(dict.fromkeys(symbols))
+
+    async def validate_series(self, symbols: Sequence[str], interval: Interval) -> list[str]:
+        """The symbols checked to be TRADING and the interval checked to be offered (one kline asked for)."""
+        first = SeriesKey(symbols[0], interval)
+        checks = await asyncio.gather(
+            self.validate_symbols(symbols), self.klines(first, limit=1), return_exceptions=True
+        )
+        for outcome in checks:  # a symbol's error comes first: a kline request for an unknown one fails too
+            if isinstance(outcome, BaseException):
+                raise outcome
+        valid: list[str] = checks[0]  # type: ignore[assignment]
+        return valid
 
     async def klines(
         self, key: SeriesKey, start_ms: int | None = None, end_ms: int | None = None, limit: int = KLINES_LIMIT

@@ -17,11 +17,12 @@ from tuichart.store import Store
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import did: files read, rows written per series, checksums verified."""
+    """What an import did: files read, rows written per series, checksums verified, files refused and why."""
 
     files: int
     rows: dict[SeriesKey, int]
     verified: int
+    failed: tuple[tuple[str, str], ...] = ()
 
 
 def check_rows(kf: KlineFile, candles: Sequence[Candle]) -> None:
@@ -58,15 +59,22 @@ def import_files(
 ) -> ImportReport:
     """Upsert each prepared file in its own transaction (a bad row aborts before its file is written).
 
-    Then the stored indicators of each touched series are recomputed from its first imported candle on.
+    A file that cannot be read is reported in `failed` and the others are imported. Then the stored indicators
+    of each touched series are recomputed from its first imported candle on.
     """
     rows: dict[SeriesKey, int] = {}
     first: dict[SeriesKey, int] = {}
+    failed: list[tuple[str, str]] = []
     for n, kf in enumerate(files, 1):
-        candles = read_kline_file(kf.path)
-        check_rows(kf, candles)
+        try:
+            candles = read_kline_file(kf.path)
+            check_rows(kf, candles)
+        except BadInput as exc:
+            reason = str(exc).removeprefix(f"{kf.path}: ").removeprefix(f"{kf.path.name}: ")
+            failed.append((kf.path.name, reason))
+            continue
         rows[kf.key] = rows.get(kf.key, 0) + store.upsert(kf.key, candles)
         first[kf.key] = min(first.get(kf.key, candles[0].open_time), candles[0].open_time)
         progress("importing", n, len(files))
     catch_up(store, first, progress)
-    return ImportReport(len(files), rows, verified)
+    return ImportReport(len(files) - len(failed), rows, verified, tuple(failed))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from tuichart.config import NetworkSettings
+from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Interval, KlineEvent, SeriesKey
 from tuichart.errors import BadInput
 from tuichart.market.presets import Endpoints

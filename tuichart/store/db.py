@@ -31,6 +31,8 @@ class Opened:
     mode: StoreMode
     path: Path | None
     notice: str | None
+    created: tuple[Path, ...] = ()
+    """What this open created (the file, then new directories deepest first): removed again if nothing is written."""
 
 
 def _lock_holder(message: str) -> str:
@@ -105,13 +107,15 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
         conn = duckdb.connect(":memory:")
         _init_schema(conn)
         return Opened(conn, StoreMode.MEMORY, None, None)
+    if read_only and not (data_dir / STORE_FILE).exists():
+        raise StoreError(f"no store in {data_dir} yet: import, backfill or record some candles first")
+    new_dirs = [d for d in (data_dir, *data_dir.parents) if not d.exists()]
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {data_dir}: {exc.strerror}; use --data-dir DIR") from None
     path = data_dir / STORE_FILE
-    if read_only and not path.exists():
-        raise StoreError(f"no store in {data_dir} yet: import, backfill or record some candles first")
+    created = (path, *new_dirs) if not path.exists() else ()
     try:
         conn = _connect_file(path, read_only)
     except _Locked as exc:
@@ -132,4 +136,18 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
     except duckdb.Error as exc:
         conn.close()
         raise StoreError(f"{path} cannot be used as a store: {str(exc).splitlines()[0]}") from None
-    return Opened(conn, StoreMode.READ_ONLY if read_only else StoreMode.READ_WRITE, path, None)
+    return Opened(conn, StoreMode.READ_ONLY if read_only else StoreMode.READ_WRITE, path, None, created)
+
+
+def remove_created(created: tuple[Path, ...]) -> None:
+    """Remove a store file this run created (with its WAL) and the directories made for it, if left empty."""
+    if not created:
+        return
+    store, *dirs = created
+    for leftover in (store, store.with_name(store.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    for d in dirs:
+        try:
+            d.rmdir()
+        except OSError:  # not empty: something else lives there now
+            return

@@ -16,7 +16,7 @@ import numpy as np
 
 from tuichart.domain import CANDLE_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
-from tuichart.store.db import StoreMode, open_database
+from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,16 @@ def frame_candles(frame: pl.DataFrame) -> list[Candle]:
 class Store:
     """One DuckDB file of closed candles (or memory only); safe to share between threads."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, mode: StoreMode, path: Path | None, notice: str | None):
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        mode: StoreMode,
+        path: Path | None,
+        notice: str | None,
+        created: tuple[Path, ...] = (),
+    ):
         self._conn = conn
+        self._created = created
         self._lock = threading.Lock()
         self._last_open: dict[SeriesKey, int] = {}
         self.mode = mode
@@ -92,7 +100,7 @@ class Store:
     def open(cls, data_dir: Path | None, *, read_only: bool = False, fallback: bool = True) -> Store:
         """Open the store in `data_dir` (None: memory only); see `open_database` for the fallbacks."""
         opened = open_database(data_dir, read_only=read_only, fallback=fallback)
-        return cls(opened.conn, opened.mode, opened.path, opened.notice)
+        return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created)
 
     def close(self) -> None:
         """Checkpoint and close the file."""
@@ -104,8 +112,22 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        """Close; a command that failed leaves no store behind if this open created it and nothing was written."""
+        discard = exc_type is not None and bool(self._created) and self._is_empty()
         self.close()
+        if discard:
+            remove_created(self._created)
+
+    def _is_empty(self) -> bool:
+        try:
+            tables = self.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_name <> 'tuichart_meta'"
+            )
+            return all(self.query(f'SELECT 1 FROM "{t[0]}" LIMIT 1') == [] for t in tables)
+        except duckdb.Error:  # unsure what it holds: keep it
+            return False
 
     def _writable(self) -> None:
         if self.mode is StoreMode.READ_ONLY:
