@@ -8,8 +8,9 @@ import os
 from typing import Any
 
 from tuichart.alerts.rules import level_lines
+from tuichart.cli.demo import command_settings
 from tuichart.cli.progress import stderr
-from tuichart.config import Settings, load_settings
+from tuichart.config import Settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
@@ -29,7 +30,7 @@ SNAPSHOT_CANDLES = 1000
 
 def run_web(args: argparse.Namespace) -> int:
     """Serve the page until Ctrl-C."""
-    settings = load_settings(args.data_dir, args.exchange)
+    settings, _ = command_settings(args)
     symbol = normalize_symbol(args.symbol or settings.watchlist[0])
     key = SeriesKey(symbol, Interval.parse(args.interval or settings.interval))
     with Store.open(settings.data_dir) as store:
