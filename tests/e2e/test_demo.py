@@ -114,16 +114,17 @@ def test_demo_without_data_dir_uses_a_demo_dir_of_its_own(tmp_path: Path) -> Non
         "XDG_CONFIG_HOME": str(xdg_config),
         "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
     }
-    out = subprocess.run(
-        [sys.executable, "-m", "tuichart", "record", "--demo", "BTCUSDT", "-i", "1s", "--duration", "3"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    record = [sys.executable, "-m", "tuichart", "record", "--demo", "BTCUSDT", "-i", "1s", "--duration", "3"]
+    out = subprocess.run(record, capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     demo = xdg_data / "tuichart" / "demo"
     assert f"into {demo}" in out.stdout + out.stderr
     newest, _ = stored(demo)
     assert 0 < wall_ms() - newest < 60_000  # 1s candles of the last seconds, none ahead of the clock
     assert not user.exists() and not xdg_config.exists()
+
+    (demo / "config.toml").write_text('hidden_panes = ["nope"]\n')  # a mistake in the demo's config names its file
+    bad = subprocess.run(record, capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2
+    (line,) = bad.stderr.strip().splitlines()
+    assert str(demo / "config.toml") in line and "nope" in line

@@ -153,7 +153,8 @@ class RestApi:
             }
             for s, (base, quote) in sorted(self.market.listing.items())
         ]
-        info.append({"symbol": DELISTED, "status": "BREAK", "baseAsset": "LUNC", "quoteAsset": "BTC"})
+        if not self.market.lists(DELISTED):
+            info.append({"symbol": DELISTED, "status": "BREAK", "baseAsset": "LUNC", "quoteAsset": "BTC"})
         if wanted is not None:
             info = [s for s in info if s["symbol"] in wanted]
         return {
