@@ -32,6 +32,11 @@ def default_data_dir() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP))
 
 
+def demo_dir(data_dir: str | None) -> Path:
+    """Where `--demo` keeps its store and its config file: `--data-dir`, else `demo/` in the default data directory."""
+    return Path(data_dir).expanduser() if data_dir is not None else default_data_dir() / "demo"
+
+
 def config_path() -> Path:
     """`$TUICHART_CONFIG`, else `config.toml` in the platform's user config directory."""
     env = os.environ.get("TUICHART_CONFIG")

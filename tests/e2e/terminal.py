@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 EXITED = re.compile(r"\[exit status (\d+)\]")
@@ -30,11 +30,12 @@ class Terminal:
             raise AssertionError(f"tmux {' '.join(args)}: {out.stderr.strip()}")
         return out.stdout
 
-    def start(self, args: list[str], env: dict[str, str]) -> None:
-        """Run `python -m tuichart ARGS` in a new session of the pane's size."""
+    def start(self, args: list[str], env: dict[str, str], unset: Sequence[str] = ()) -> None:
+        """Run `python -m tuichart ARGS` in a new session of the pane's size, without the variables in `unset`."""
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         # COLUMNS/LINES inherited from a test runner would override the pane's real size
-        app = f"env -u COLUMNS -u LINES {exports} {shlex.quote(sys.executable)} -m tuichart {shlex.join(args)}"
+        removed = " ".join(f"-u {shlex.quote(k)}" for k in ("COLUMNS", "LINES", *unset))
+        app = f"env {removed} {exports} {shlex.quote(sys.executable)} -m tuichart {shlex.join(args)}"
         command = f'{app}; echo "[exit status $?]"; sleep 600'  # the shell reports the status on the restored screen
         self._tmux("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "sh")
         self._tmux("respawn-pane", "-k", "-t", "t", command)

@@ -7,7 +7,8 @@ import os
 import sys
 
 from tuichart.cli.checks import check_on_exchange
-from tuichart.config import config_path, load_settings, state_dir
+from tuichart.cli.demo import command_settings
+from tuichart.config import state_dir
 from tuichart.domain import Interval, normalize_symbol
 from tuichart.errors import BadInput
 from tuichart.services.endpoints import DemoMarket
@@ -17,7 +18,7 @@ from tuichart.web.security import kept_token
 
 def run_terminal_app(args: argparse.Namespace) -> int:
     """Validate, then run the app until the user quits; returns the exit code."""
-    settings = load_settings(args.data_dir, args.exchange)
+    settings, config_file = command_settings(args)
     interval = Interval.parse(args.interval or settings.interval)
     symbols = [normalize_symbol(s) for s in (args.symbols or settings.watchlist)]
     if args.fps <= 0 or args.fps > 60:
@@ -43,7 +44,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         watchlist_rsi=settings.watchlist_rsi,
         network=settings.network,
         data_dir=settings.data_dir,
-        config_file=config_path(),
+        config_file=config_file,
         popout_port=settings.popout_port,
         alerts=settings.alerts,
         notify=settings.notify,

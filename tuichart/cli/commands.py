@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tuichart.cli.checks import output_dir, output_file, time_range
+from tuichart.cli.demo import command_settings
 from tuichart.cli.progress import progress_bar, stderr
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
@@ -159,7 +160,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
     from tuichart.cli.live import record
 
-    settings = load_settings(args.data_dir, args.exchange)
+    settings, _ = command_settings(args)
     interval = Interval.parse(args.interval)
     symbols = [normalize_symbol(s) for s in args.symbols]
     code: int = record(settings, symbols, interval, args.duration, demo=args.demo)

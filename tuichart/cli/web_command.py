@@ -9,8 +9,9 @@ from typing import Any
 
 from tuichart.alerts.rules import level_lines
 from tuichart.cli.checks import check_on_exchange
+from tuichart.cli.demo import command_settings
 from tuichart.cli.progress import stderr
-from tuichart.config import Settings, load_settings
+from tuichart.config import Settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
@@ -30,7 +31,7 @@ SNAPSHOT_CANDLES = 1000
 
 def run_web(args: argparse.Namespace) -> int:
     """Serve the page until Ctrl-C."""
-    settings = load_settings(args.data_dir, args.exchange)
+    settings, _ = command_settings(args)
     symbol = normalize_symbol(args.symbol or settings.watchlist[0])
     key = SeriesKey(symbol, Interval.parse(args.interval or settings.interval))
     if not args.demo:

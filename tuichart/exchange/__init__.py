@@ -3,12 +3,13 @@
 from tuichart.exchange.faults import FaultPlan, parse_faults
 from tuichart.exchange.market import Market
 from tuichart.exchange.server import EmbeddedExchange, run_exchange
-from tuichart.exchange.sources import replay_market, synthetic_market
+from tuichart.exchange.sources import demo_market, replay_market, synthetic_market
 
 __all__ = [
     "EmbeddedExchange",
     "FaultPlan",
     "Market",
+    "demo_market",
     "parse_faults",
     "replay_market",
     "run_exchange",

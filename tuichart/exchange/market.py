@@ -9,12 +9,15 @@ forming update stays inside the final candle and the last one equals it.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from tuichart.domain import Candle, Interval, SeriesKey, TickerEvent
+from tuichart.exchange.listing import split_symbol
 
 FIELDS = (
     "open_time",
@@ -84,18 +87,22 @@ def _aggregate(b: Bars, lo: int, hi: int, open_time: int, close_time: int) -> Ca
     )
 
 
-def _partial(b: Bars, i: int, frac: float) -> tuple[float, float, float, float, float, float, int, float, float]:
+def _partial(b: Bars, i: int, frac: float) -> Candle:
     """A base candle `frac` of the way through: values inside its final OHLCV, converging to them at 1."""
+    frac = min(1.0, frac)
     o, c = float(b.open[i]), float(b.close[i])
     close = o + (c - o) * frac
     high = max(o, close, float(b.high[i]) if frac >= 0.75 else o)
     low = min(o, close, float(b.low[i]) if frac >= 0.5 else o)
-    return (
+    t = int(b.open_time[i])
+    return Candle(
+        t,
         o,
         high,
         low,
         close,
         float(b.volume[i]) * frac,
+        t + b.step - 1,
         float(b.quote_volume[i]) * frac,
         int(b.trades[i] * frac),
         float(b.taker_buy_volume[i]) * frac,
@@ -103,35 +110,117 @@ def _partial(b: Bars, i: int, frac: float) -> tuple[float, float, float, float, 
     )
 
 
+def _merge(done: Candle, then: Candle, open_time: int, close_time: int) -> Candle:
+    """The candle made of `done` followed by `then`."""
+    return Candle(
+        open_time,
+        done.open,
+        max(done.high, then.high),
+        min(done.low, then.low),
+        then.close,
+        done.volume + then.volume,
+        close_time,
+        done.quote_volume + then.quote_volume,
+        done.trades + then.trades,
+        done.taker_buy_volume + then.taker_buy_volume,
+        done.taker_buy_quote_volume + then.taker_buy_quote_volume,
+    )
+
+
+class Source(Protocol):
+    """Where a market's candles come from when they are generated on request."""
+
+    def load(self, symbol: str, until: int) -> Bars:
+        """A symbol's base candles up to (at least) market time `until`."""
+        ...
+
+    def extend(self, symbol: str, bars: Bars, until: int) -> None:
+        """Append base candles so they reach market time `until`."""
+        ...
+
+    def forget(self, symbol: str) -> None:
+        """The symbol's candles were dropped; a later `load` starts it again."""
+        ...
+
+
+SecondsOf = Callable[[str, Bars, int], Bars]
+MAX_LOADED = 48  # symbols a generated market keeps besides the pinned ones; others are generated again when asked
+_MAX_SECONDS = 256
+
+
 @dataclass
 class Market:
-    """Symbols' base candles and a clock: market time = start + elapsed wall time x speed."""
+    """Symbols' base candles and a clock: market time = start + elapsed wall time x speed.
+
+    A generated market lists its symbols in `listing` and loads each one's candles from `source` on first use;
+    with `seconds_of`, it also serves one-second candles built inside each base candle.
+    """
 
     bars: dict[str, Bars]
     start_ms: int
     speed: float = 1.0
-    extend: Callable[[Market, int], None] | None = None
+    source: Source | None = None
+    listing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Every symbol traded, with its base and quote asset (the loaded ones and those not loaded yet)."""
+    seconds_of: SecondsOf | None = None
+    step: int = 60_000
+    pinned: set[str] = field(default_factory=set)
+    """Symbols whose candles are never dropped."""
     _wall0: float = field(default_factory=time.monotonic)
+    _seconds: OrderedDict[tuple[str, int], Bars] = field(default_factory=OrderedDict)
+
+    def __post_init__(self) -> None:
+        for sym, b in self.bars.items():
+            self.listing.setdefault(sym, split_symbol(sym))
+            self.step = b.step
 
     def clock_ms(self) -> int:
         """Market time now, in ms."""
-        now = self.start_ms + int((time.monotonic() - self._wall0) * 1000 * self.speed)
-        if self.extend is not None:
-            self.extend(self, now)
+        now = self._now()
+        if self.source is not None:
+            for sym, b in self.bars.items():
+                self.source.extend(sym, b, now)
         return now
+
+    def _now(self) -> int:
+        return self.start_ms + int((time.monotonic() - self._wall0) * 1000 * self.speed)
 
     def symbols(self) -> list[str]:
         """Symbols traded, sorted."""
-        return sorted(self.bars)
+        return sorted(self.listing)
+
+    def lists(self, symbol: str) -> bool:
+        """True when the symbol trades here."""
+        return symbol in self.listing
+
+    def series(self, symbol: str) -> Bars:
+        """A symbol's base candles, generated on first use (the least recently used are dropped past a limit)."""
+        b = self.bars.pop(symbol, None)
+        if b is None:
+            if self.source is None:
+                raise KeyError(symbol)
+            b = self.source.load(symbol, self._now())
+            loose = [s for s in self.bars if s not in self.pinned]
+            for old in loose[: max(0, len(loose) + 1 - MAX_LOADED)]:
+                del self.bars[old]
+                self.source.forget(old)
+        self.bars[symbol] = b
+        return b
+
+    def pin(self, symbol: str) -> None:
+        """Load a symbol's candles now and keep them."""
+        self.series(symbol)
+        self.pinned.add(symbol)
 
     def supports(self, interval: Interval) -> bool:
-        """True when the interval can be built from the base candles."""
-        step = next(iter(self.bars.values())).step if self.bars else 60_000
-        return interval.is_calendar or (interval.nominal_ms >= step and interval.nominal_ms % step == 0)
+        """True when the interval can be built from the base candles (or is one second, with `seconds_of`)."""
+        if interval is Interval.S1 and self.seconds_of is not None:
+            return True
+        return interval.is_calendar or (interval.nominal_ms >= self.step and interval.nominal_ms % self.step == 0)
 
     def candles(self, key: SeriesKey, start: int, end: int, now: int, limit: int, newest: bool) -> list[Candle]:
         """Candles opening in [start, end] that have begun by `now`; the last may be forming (Binance's klines)."""
-        b = self.bars[key.symbol]
+        b = self.series(key.symbol)
         if not len(b):
             return []
         iv = key.interval
@@ -154,38 +243,41 @@ class Market:
 
     def candle_at(self, key: SeriesKey, open_time: int, now: int) -> Candle | None:
         """The candle opening at `open_time` as it stands at market time `now` (None if it has no data yet)."""
-        b = self.bars[key.symbol]
-        close_time = key.interval.close_time(open_time)
-        lo = int(np.searchsorted(b.open_time, open_time, "left"))
-        hi = int(np.searchsorted(b.open_time, min(close_time, now), "right"))
-        if hi <= lo:
-            return None
-        last = hi - 1
-        base_close = int(b.open_time[last]) + b.step
-        if base_close - 1 <= now:
-            return _aggregate(b, lo, hi, open_time, close_time)
-        frac = (now - int(b.open_time[last])) / b.step
-        o, h, low, c, v, q, n, tv, tq = _partial(b, last, frac)
-        if last > lo:
-            done = _aggregate(b, lo, last, open_time, close_time)
-            return Candle(
-                open_time,
-                done.open,
-                max(done.high, h),
-                min(done.low, low),
-                c,
-                done.volume + v,
-                close_time,
-                done.quote_volume + q,
-                done.trades + n,
-                done.taker_buy_volume + tv,
-                done.taker_buy_quote_volume + tq,
-            )
-        return Candle(open_time, o, h, low, c, v, close_time, q, n, tv, tq)
+        b = self.series(key.symbol)
+        if key.interval.nominal_ms < b.step:  # one-second candles, inside a base candle
+            i = int(np.searchsorted(b.open_time, open_time, "right")) - 1
+            if i < 0 or open_time >= int(b.open_time[i]) + b.step:
+                return None
+            fine = self._seconds_in(key.symbol, b, i)
+            return _candle_in(fine, key.interval, open_time, now, lambda j: _partial(fine, j, _frac(fine, j, now)))
+        return _candle_in(b, key.interval, open_time, now, lambda j: self._forming(key.symbol, b, j, now))
+
+    def _forming(self, symbol: str, b: Bars, i: int, now: int) -> Candle:
+        """Base candle `i` as it stands at `now`: from its one-second candles when there are any."""
+        if self.seconds_of is None:
+            return _partial(b, i, _frac(b, i, now))
+        fine = self._seconds_in(symbol, b, i)
+        k = min(len(fine) - 1, max(0, (now - int(b.open_time[i])) // fine.step))
+        part = _partial(fine, k, _frac(fine, k, now))
+        if k == 0:
+            return part
+        t = int(b.open_time[i])
+        return _merge(_aggregate(fine, 0, k, t, t + b.step - 1), part, t, t + b.step - 1)
+
+    def _seconds_in(self, symbol: str, b: Bars, i: int) -> Bars:
+        assert self.seconds_of is not None
+        key = (symbol, int(b.open_time[i]))
+        fine = self._seconds.pop(key, None)
+        if fine is None:
+            fine = self.seconds_of(symbol, b, i)
+            if len(self._seconds) >= _MAX_SECONDS:
+                self._seconds.popitem(last=False)
+        self._seconds[key] = fine
+        return fine
 
     def closed_candles(self, key: SeriesKey, until_ms: int) -> list[Candle]:
         """Every candle of the series whose close time is at or before `until_ms`."""
-        b = self.bars[key.symbol]
+        b = self.series(key.symbol)
         if not len(b):
             return []
         out = []
@@ -199,16 +291,48 @@ class Market:
 
     def ticker(self, symbol: str, now: int) -> TickerEvent | None:
         """The 24 h rolling window ending at `now`."""
-        b = self.bars[symbol]
+        b = self.series(symbol)
         lo = int(np.searchsorted(b.open_time, now - 86_400_000, "left"))
         hi = int(np.searchsorted(b.open_time, now, "right"))
         if hi <= lo:
             return None
-        frac = min(1.0, (now - int(b.open_time[hi - 1])) / b.step)
-        _, h, low, c, v, q, *_ = _partial(b, hi - 1, frac)
+        last = self._forming(symbol, b, hi - 1, now)
+        h, low, c, v, q = last.high, last.low, last.close, last.volume, last.quote_volume
         if hi - 1 > lo:
             h = max(h, float(b.high[lo : hi - 1].max()))
             low = min(low, float(b.low[lo : hi - 1].min()))
             v += float(b.volume[lo : hi - 1].sum())
             q += float(b.quote_volume[lo : hi - 1].sum())
         return TickerEvent(symbol, c, float(b.open[lo]), h, low, v, q, now)
+
+
+def _frac(b: Bars, i: int, now: int) -> float:
+    return (now - int(b.open_time[i])) / b.step
+
+
+def _candle_in(b: Bars, iv: Interval, open_time: int, now: int, forming: Callable[[int], Candle]) -> Candle | None:
+    """The candle of `iv` opening at `open_time` from candles of `b`; `forming(i)` gives candle i before its close."""
+    close_time = iv.close_time(open_time)
+    lo = int(np.searchsorted(b.open_time, open_time, "left"))
+    hi = int(np.searchsorted(b.open_time, min(close_time, now), "right"))
+    if hi <= lo:
+        return None
+    last = hi - 1
+    if int(b.open_time[last]) + b.step - 1 <= now:
+        return _aggregate(b, lo, hi, open_time, close_time)
+    part = forming(last)
+    if last > lo:
+        return _merge(_aggregate(b, lo, last, open_time, close_time), part, open_time, close_time)
+    return Candle(
+        open_time,
+        part.open,
+        part.high,
+        part.low,
+        part.close,
+        part.volume,
+        close_time,
+        part.quote_volume,
+        part.trades,
+        part.taker_buy_volume,
+        part.taker_buy_quote_volume,
+    )

@@ -66,7 +66,7 @@ def _symbol(q: dict[str, str], market: Market, required: bool = True) -> str | N
         raise ApiError(
             400, -1100, "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'."
         )
-    if sym not in market.bars:
+    if not market.lists(sym):
         raise ApiError(400, -1121, "Invalid symbol.")
     return sym
 
@@ -141,20 +141,20 @@ class RestApi:
 
     def exchange_info(self, q: dict[str, str]) -> dict[str, Any]:
         """exchangeInfo: TRADING symbols plus one delisted (BREAK) symbol."""
-        names = self.market.symbols()
         wanted = self._symbols_param(q)
-        info = [
+        info: list[dict[str, Any]] = [
             {
                 "symbol": s,
                 "status": "TRADING",
-                "baseAsset": s[:-4] if s.endswith("USDT") else s[:-3],
-                "quoteAsset": "USDT" if s.endswith("USDT") else s[-3:],
+                "baseAsset": base,
+                "quoteAsset": quote,
                 "baseAssetPrecision": 8,
                 "quoteAssetPrecision": 8,
             }
-            for s in names
+            for s, (base, quote) in sorted(self.market.listing.items())
         ]
-        info.append({"symbol": DELISTED, "status": "BREAK", "baseAsset": "LUNC", "quoteAsset": "BTC"})
+        if not self.market.lists(DELISTED):
+            info.append({"symbol": DELISTED, "status": "BREAK", "baseAsset": "LUNC", "quoteAsset": "BTC"})
         if wanted is not None:
             info = [s for s in info if s["symbol"] in wanted]
         return {

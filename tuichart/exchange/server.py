@@ -16,7 +16,7 @@ from tuichart.exchange.faults import SOCKET_KINDS, FaultPlan, parse_faults
 from tuichart.exchange.market import Market
 from tuichart.exchange.rest_api import RestApi
 from tuichart.exchange.sources import replay_market, synthetic_market
-from tuichart.exchange.streams import StreamHub
+from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub
 
 log = logging.getLogger(__name__)
 FAULT_HORIZON = 7 * 24 * 3600.0
@@ -26,13 +26,19 @@ class EmbeddedExchange:
     """A real HTTP + websocket server speaking Binance's market-data protocol."""
 
     def __init__(
-        self, market: Market, *, faults: FaultPlan | None = None, weight_limit: int = 6000, ping_interval: float = 20.0
+        self,
+        market: Market,
+        *,
+        faults: FaultPlan | None = None,
+        weight_limit: int = 6000,
+        ping_interval: float = 20.0,
+        forming_every: float = FORMING_WALL_SECONDS,
     ) -> None:
         self.market = market
         self.faults = faults
         self.fault_counts: Counter[str] = Counter()
         self.rest = RestApi(market, weight_limit)
-        self.hub = StreamHub(market, ping_interval)
+        self.hub = StreamHub(market, ping_interval, forming_every=forming_every)
         if faults is not None:
             self.rest.retry_after = faults.retry_after
         self._runner: web.AppRunner | None = None
@@ -123,7 +129,7 @@ async def run_exchange(
     ex = EmbeddedExchange(market, faults=plan)
     url = await ex.start(host, port)
     announce(
-        f"tuichart exchange listening on {url} ({len(market.bars)} symbols, speed x{speed:g}); use --exchange {url}"
+        f"tuichart exchange listening on {url} ({len(market.listing)} symbols, speed x{speed:g}); use --exchange {url}"
     )
     try:
         await asyncio.Event().wait()

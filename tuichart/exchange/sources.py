@@ -1,33 +1,20 @@
-"""Where the embedded exchange's candles come from: replayed kline files or a seeded synthetic market."""
+"""Markets for the embedded exchange: replayed kline files, a seeded synthetic market, the demo's full market."""
 
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from tuichart.domain import MINUTE_MS, Candle
+from tuichart.domain import Candle
 from tuichart.errors import BadInput
+from tuichart.exchange.listing import CATALOG, Listed, made_up
 from tuichart.exchange.market import Bars, Market
+from tuichart.exchange.seconds import seconds_of
+from tuichart.exchange.synthetic import DAY_MS, SyntheticSource
 from tuichart.market.vision import key_from_name, read_kline_file
 
 REPLAY_HISTORY = 500
-
-# Typical price and 1m volume of well-known symbols, so the demo looks like the real thing.
-_SCALES: dict[str, tuple[float, float]] = {
-    "BTCUSDT": (60_000.0, 15.0),
-    "ETHUSDT": (3_000.0, 200.0),
-    "SOLUSDT": (150.0, 3_000.0),
-    "BNBUSDT": (600.0, 300.0),
-    "XRPUSDT": (0.6, 500_000.0),
-    "DOGEUSDT": (0.12, 3_000_000.0),
-    "SHIBUSDT": (0.000018, 3e10),
-    "PEPEUSDT": (0.0000095, 5e10),
-    "ADABTC": (0.0000095, 100_000.0),
-}
 
 
 def replay_market(paths: Sequence[Path], *, speed: float = 1.0, start_ms: int | None = None) -> Market:
@@ -55,73 +42,45 @@ def replay_market(paths: Sequence[Path], *, speed: float = 1.0, start_ms: int | 
     return Market(bars, start_ms, speed)
 
 
-def _generate(
-    symbol: str, seed: int, day: int, first_open: int, n: int, price: float, var: float, base_volume: float
-) -> tuple[Bars, float, float]:
-    """n one-minute candles after `price`, with GARCH(1,1) volatility; returns bars, last close, last variance."""
-    rng = np.random.default_rng([seed, zlib.crc32(symbol.encode()), day])
-    z = rng.standard_normal(n)
-    omega, alpha, beta = 2e-8, 0.08, 0.9
-    rets = np.empty(n)
-    for i in range(n):
-        var = omega + alpha * (rets[i - 1] ** 2 if i else var) + beta * var
-        rets[i] = np.sqrt(var) * z[i]
-    close = price * np.exp(np.cumsum(rets))
-    open_ = np.concatenate([[price], close[:-1]])
-    sigma = np.sqrt(omega / (1 - alpha - beta))
-    wick = np.abs(rng.standard_normal((2, n))) * sigma * 0.6
-    high = np.maximum(open_, close) * (1 + wick[0])
-    low = np.minimum(open_, close) * (1 - wick[1])
-    activity = 1 + 4 * np.abs(rets) / sigma
-    volume = base_volume * rng.lognormal(0, 0.5, n) * activity
-    trades = np.maximum(1, (volume / base_volume * 300 * rng.uniform(0.7, 1.3, n)).astype(np.int64))
-    tick = 10.0 ** (np.floor(np.log10(price)) - 4)  # five significant digits, like a real order book
-    open_, high, low, close = (np.round(x / tick) * tick for x in (open_, high, low, close))
-    mid = (open_ + close) / 2
-    taker = rng.uniform(0.35, 0.65, n)
-    bars = Bars(
-        MINUTE_MS,
-        first_open + np.arange(n, dtype=np.int64) * MINUTE_MS,
-        open_,
-        high,
-        low,
-        close,
-        volume,
-        volume * mid,
-        trades,
-        volume * taker,
-        volume * taker * mid,
-    )
-    return bars, float(close[-1]), var
-
-
 def synthetic_market(
     symbols: Sequence[str], *, seed: int = 0, speed: float = 1.0, history_days: int = 30, now_ms: int | None = None
 ) -> Market:
     """A seeded synthetic market of 1m candles: `history_days` before now, generated a day ahead as time runs."""
     if not symbols:
         raise BadInput("give at least one symbol for the synthetic market")
+    listing = {s: made_up(s) for s in symbols}
+    return _generated(listing, symbols, seed, speed, history_days, now_ms, anchored=False)
+
+
+def demo_market(
+    symbols: Sequence[str] = (), *, seed: int = 7, history_days: int = 30, now_ms: int | None = None
+) -> Market:
+    """The demo's market: a few hundred symbols over several quote assets, every interval from 1s, on the wall clock.
+
+    Its days are anchored, so a market started later serves the same candles for the same times. `symbols` are
+    generated at once (and listed when not in the catalog), the others on first request.
+    """
+    listing = {**{s: made_up(s) for s in symbols}, **CATALOG}
+    market = _generated(listing, symbols, seed, 1.0, history_days, now_ms, anchored=True)
+    market.seconds_of = lambda sym, b, i: seconds_of(sym, seed, b, i)
+    return market
+
+
+def _generated(
+    listing: dict[str, Listed],
+    preload: Sequence[str],
+    seed: int,
+    speed: float,
+    history_days: int,
+    now_ms: int | None,
+    *,
+    anchored: bool,
+) -> Market:
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    day_ms = 1440 * MINUTE_MS
-    first_day = now // day_ms - history_days
-    # per symbol: last close, last GARCH variance, next day to generate, typical 1m volume
-    state: dict[str, tuple[float, float, int, float]] = {}
-    for sym in symbols:
-        price, base_volume = _SCALES.get(sym, (10.0 ** (zlib.crc32(sym.encode()) % 5), 1_000.0))
-        state[sym] = (price, 2e-7, first_day, base_volume)
-
-    def extend(market: Market, until: int) -> None:
-        for sym in symbols:
-            price, var, next_day, base_volume = state[sym]
-            while next_day * day_ms <= until + day_ms:
-                chunk, price, var = _generate(sym, seed, next_day, next_day * day_ms, 1440, price, var, base_volume)
-                if sym in market.bars:
-                    market.bars[sym].append(chunk)
-                else:
-                    market.bars[sym] = chunk
-                next_day += 1
-            state[sym] = (price, var, next_day, base_volume)
-
-    market = Market({}, now, speed, extend)
-    extend(market, now)
+    scales = {s: (x.price, x.volume) for s, x in listing.items()}
+    source = SyntheticSource(scales, seed, now // DAY_MS - history_days, anchored=anchored)
+    names = {s: (x.base, x.quote) for s, x in sorted(listing.items())}
+    market = Market({}, now, speed, source, names)
+    for sym in preload:
+        market.pin(sym)
     return market

@@ -54,7 +54,7 @@ class Connection:
                 continue
             self.streams.append(name)
             sym, _, rest = name.partition("@")
-            if sym != sym.lower() or sym.upper() not in market.bars:
+            if sym != sym.lower() or not market.lists(sym.upper()):
                 continue
             if rest == "miniTicker":
                 self.tickers.add(sym.upper())
@@ -85,10 +85,17 @@ class Connection:
 class StreamHub:
     """All websocket connections, the control-message handler, and the push loop driven by the market clock."""
 
-    def __init__(self, market: Market, ping_interval: float, updates_per_candle: int = 4) -> None:
+    def __init__(
+        self,
+        market: Market,
+        ping_interval: float,
+        updates_per_candle: int = 4,
+        forming_every: float = FORMING_WALL_SECONDS,
+    ) -> None:
         self.market = market
         self.ping_interval = ping_interval
         self.updates_per_candle = updates_per_candle
+        self.forming_every = forming_every
         self.connections: set[Connection] = set()
         self._ticker_wall = 0.0
 
@@ -190,7 +197,7 @@ class StreamHub:
                 st.open_time = iv.next_open(st.open_time)
                 st.pushed_at_market = 0
             step = max(1, (iv.close_time(cur) - cur) // self.updates_per_candle)
-            if now - st.pushed_at_market >= step or wall - st.pushed_at_wall >= FORMING_WALL_SECONDS:
+            if now - st.pushed_at_market >= step or wall - st.pushed_at_wall >= self.forming_every:
                 forming = self.market.candle_at(st.key, cur, now)
                 if forming is not None:
                     await conn.send(name, kline_payload(st.key, forming, False, now))

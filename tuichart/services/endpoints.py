@@ -8,16 +8,14 @@ from dataclasses import dataclass
 
 from tuichart.market.presets import Endpoints, resolve_exchange
 
-DEMO_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT")
-
 
 @dataclass(frozen=True, slots=True)
 class DemoMarket:
-    """The in-process synthetic exchange: seeded, with a fast clock (a 1m candle every 2 s at speed 30)."""
+    """The in-process synthetic exchange: seeded, on the wall clock, forming candles pushed several times a second."""
 
     seed: int = 7
-    speed: float = 30.0
-    now_ms: int | None = None
+    forming_every: float = 0.25
+    """Seconds between pushes of a forming candle (Binance: about 2)."""
 
 
 @contextlib.asynccontextmanager
@@ -28,8 +26,8 @@ async def exchange_endpoints(
     if demo is None:
         yield resolve_exchange(exchange)
         return
-    from tuichart.exchange import EmbeddedExchange, synthetic_market
+    from tuichart.exchange import EmbeddedExchange, demo_market
 
-    market = synthetic_market(sorted({*DEMO_SYMBOLS, *symbols}), seed=demo.seed, speed=demo.speed, now_ms=demo.now_ms)
-    async with EmbeddedExchange(market) as ex:
+    market = demo_market(symbols, seed=demo.seed)
+    async with EmbeddedExchange(market, forming_every=demo.forming_every) as ex:
         yield resolve_exchange(ex.url)
