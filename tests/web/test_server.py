@@ -176,12 +176,18 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
     env.pop("WAYLAND_DISPLAY", None)
     with exchange_process("--synthetic", "BTCUSDT", "ETHUSDT", "--seed", "4") as ex:
         args = ["web", "ETHUSDT", "-i", "5m", "--exchange", ex.url, "--data-dir", str(tmp_path / "data")]
-        proc = subprocess.Popen([sys.executable, "-m", "tuichart", *args], stderr=subprocess.PIPE, text=True, env=env)
-        assert proc.stderr is not None
-        first = proc.stderr.readline()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuichart", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # the URL is the result: stdout
         m = re.search(r"for ETHUSDT 5m at (http://127\.0\.0\.1:(\d+)/\?token=([\w-]+))", first)
         assert m, first
-        hint = proc.stderr.readline()
+        hint = proc.stdout.readline()
         assert f"ssh -L {m.group(2)}:127.0.0.1:{m.group(2)} user@host" in hint
         query = {"token": m.group(3), "symbol": "ETHUSDT", "interval": "5m"}
         snap = httpx.get(f"http://127.0.0.1:{m.group(2)}/api/snapshot", params=query, timeout=30).json()
@@ -190,7 +196,7 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
             kinds = [json.loads(ws.recv(timeout=10))["type"] for _ in range(2)]
             live = json.loads(ws.recv(timeout=15))  # the exchange's next push, relayed
         proc.send_signal(signal.SIGINT)
-        _, rest = proc.communicate(timeout=20)
+        _, rest = proc.communicate(timeout=20)  # stderr: "Ctrl-C stops", then the interruption
     assert len(snap["candles"]) == 1000 and snap["interval"] == "5m"  # fetched over REST into an empty store
     assert snap["levels"] == {"close": [3000.0]}
     assert page.status_code == 200 and 'data-interval="5m"' in page.text

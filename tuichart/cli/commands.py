@@ -8,16 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tuichart.cli.progress import progress_bar, stderr
+from tuichart.cli.output import result, say
+from tuichart.cli.progress import progress_bar
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
+from tuichart.plural import plural
 from tuichart.store import Store
 from tuichart.timeparse import format_time, parse_time
-
-
-def _say(text: str) -> None:
-    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -31,9 +29,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         with Store.open(settings.data_dir, fallback=False) as store:
             report = import_files(store, files, verified, progress)
     for key, n in report.rows.items():
-        _say(f"imported {n} {key} candles")
-    checked = f", {report.verified} checksum(s) verified" if report.verified else ""
-    _say(f"{report.files} file(s) into {settings.data_dir}{checked}")
+        result(f"imported {plural(n, f'{key} candle')}")
+    checked = f", {plural(report.verified, 'checksum')} verified" if report.verified else ""
+    result(f"{plural(report.files, 'file')} into {settings.data_dir}{checked}")
     return 0
 
 
@@ -51,13 +49,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     columns = indicator_columns(args.indicators) if args.indicators else ()
     with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
         if columns and (missing := missing_indicator_rows(store, key, since, until)):
-            _say(
-                f"note: {missing} {key} candles have no stored indicators (empty cells); "
+            say(
+                f"note: {plural(missing, f'{key} candle')} {'has' if missing == 1 else 'have'} no stored indicators "
+                "(empty cells); "
                 f"`tuichart indicators rebuild {key.symbol} -i {key.interval.value}` computes them"
             )
         if args.partitioned is not None:
             n = export_partitioned(store, key, Path(args.partitioned), since, until, indicators=columns)
-            _say(f"exported {n} {key} candles to {args.partitioned} (hive-partitioned Parquet)")
+            result(f"exported {plural(n, f'{key} candle')} to {args.partitioned} (hive-partitioned Parquet)")
             return 0
         if args.output == "-":
             if args.format != "csv":
@@ -75,7 +74,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     indicators=columns,
                     progress=progress,
                 )
-            _say(f"exported {n} {key} candles to {args.output}")
+            result(f"exported {plural(n, f'{key} candle')} to {args.output}")
     return 0
 
 
@@ -117,7 +116,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
                 args.speed,
                 args.seed,
                 args.faults,
-                lambda line: print(line, flush=True),
+                result,
                 start_ms=start,
             )
         )
@@ -158,7 +157,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         for line in registry_lines():
-            print(line)
+            result(line)
         return 0
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval) if args.interval else None
@@ -174,7 +173,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         with progress_bar() as progress:
             written = rebuild(store, dict.fromkeys(keys), progress)
     for key, n in written.items():
-        _say(f"{key}: {n} indicator rows")
+        result(f"{key}: {plural(n, 'indicator row')}")
     return 0
 
 
