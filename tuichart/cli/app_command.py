@@ -31,6 +31,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         _check_symbols(symbols, settings.exchange, settings.network.retry_scale)
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
+    _size_from_the_terminal()
     from tuichart.app import AppOptions, make_app
 
     store = Store.open(settings.data_dir)
@@ -58,6 +59,12 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return code or 0
+
+
+def _size_from_the_terminal() -> None:
+    """Drop an exported COLUMNS/LINES: they would pin the app to that size (often 80 x 24) across resizes."""
+    for name in ("COLUMNS", "LINES"):  # the terminal itself answers; every size query in Textual reads these first
+        os.environ.pop(name, None)
 
 
 def _check_symbols(symbols: list[str], exchange: str, retry_scale: float) -> None:
