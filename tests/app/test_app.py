@@ -156,6 +156,36 @@ async def test_heikin_ashi_legend_shows_the_drawn_candle(tmp_path: Path) -> None
         app.store.close()
 
 
+async def test_screenshots_go_to_the_pictures_folder_and_say_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, data_home, work = tmp_path / "home", tmp_path / "xdg-data", tmp_path / "work"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs: Pictures is ~/Pictures
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    (home / "Pictures").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.chdir(work)  # as `make demo` runs in the repository
+    with exchange() as ex:
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, chart_ready(app))
+            await pilot.press("s")
+            shots = list((home / "Pictures" / "tuichart").glob("tuichart-BTCUSDT-1m-*.svg"))
+            assert len(shots) == 1 and "BTCUSDT" in shots[0].read_text()
+            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
+
+            (home / "Pictures" / "tuichart").rename(tmp_path / "moved")
+            (home / "Pictures").rmdir()  # no pictures folder: the data folder's screenshots/
+            await pilot.press("s")
+            shots = list((data_home / "tuichart" / "screenshots").glob("tuichart-BTCUSDT-1m-*.svg"))
+            assert len(shots) == 1
+            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
+        app.store.close()
+    assert list(work.iterdir()) == []  # nothing in the current directory
+    assert not (home / "Pictures").exists()
+
+
 async def test_panes_toggled_and_remembered(tmp_path: Path) -> None:
     with exchange() as ex:
         app = build_app(tmp_path, ex.url)
