@@ -27,14 +27,6 @@ LABELS = {
     "stoch_k": "%K",
     "stoch_d": "%D",
 }
-LEVELS = {
-    "rsi": (30.0, 70.0),
-    "stoch": (20.0, 80.0),
-    "willr": (-80.0, -20.0),
-    "mfi": (20.0, 80.0),
-    "cci": (-100.0, 100.0),
-}
-RANGES = {"rsi": (0.0, 100.0), "stoch": (0.0, 100.0), "willr": (-100.0, 0.0), "mfi": (0.0, 100.0)}
 
 
 def column_label(study: Study, column: str) -> str:
@@ -93,8 +85,8 @@ def build_view(
             pane = PaneData(
                 version,
                 lines=lines,
-                levels=LEVELS.get(study.kind, ()),
-                y_range=RANGES.get(study.kind),
+                levels=ind.guides,
+                y_range=ind.bounds,
                 count=count,
                 kind=kind,
             )
