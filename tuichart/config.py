@@ -53,6 +53,12 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP))
 
 
+def screenshot_dir() -> Path:
+    """`tuichart/` in the platform's pictures directory, or `screenshots/` in its data directory when there is none."""
+    pictures = Path(platformdirs.user_pictures_dir())
+    return pictures / APP if pictures.is_dir() else Path(platformdirs.user_data_dir(APP)) / "screenshots"
+
+
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """The config file as a dict; an absent file is empty, a broken one is a one-line error."""
     path = path or config_path()

@@ -24,6 +24,12 @@ def parse_time(text: str) -> int:
     raise BadInput(f"cannot read the time {text!r}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or epoch ms")
 
 
+def format_minute(ms: int) -> str:
+    """A UTC time as people read it, `2026-11-27 09:15` (seconds only when not zero), without the zone."""
+    fmt = "%Y-%m-%d %H:%M" if ms % 60_000 == 0 else "%Y-%m-%d %H:%M:%S"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime(fmt)
+
+
 def format_time(ms: int) -> str:
     """A compact UTC time for messages."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -7,10 +7,13 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.app.helpers import SYMBOLS, build_app, chart_ready, exchange, wait_for
-from tuichart.domain import Interval, SeriesKey
+from tuichart.domain import Candle, Interval, SeriesKey
+from tuichart.indicators import HeikinAshi
 from tuichart.store import STORE_FILE
+from tuichart.ui.format import fmt_price, price_decimals
 from tuichart.ui.legend import render_legend
 from tuichart.ui.screens import AddSymbolScreen, HelpScreen
 from tuichart.ui.status import render_status
@@ -107,6 +110,80 @@ async def test_cursor_moves_the_legend(tmp_path: Path) -> None:
             await pilot.press("less_than_sign")
             assert app.viewport.offset > 0
         app.store.close()
+
+
+def heikin_ashi_of(app: object, i: int) -> Candle:
+    """Candle i of the chart shown, in Heikin-Ashi form by the live transform (seeded like the chart)."""
+    chart = app.charts[app.current_key]  # type: ignore[attr-defined]
+    return HeikinAshi(chart.series.closed[:i]).peek(chart.candle(i))
+
+
+async def test_heikin_ashi_legend_shows_the_drawn_candle(tmp_path: Path) -> None:
+    with exchange() as ex:
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, chart_ready(app))
+            chart = app.charts[app.current_key]
+            await pilot.press("t", "h", "h", "h")
+            await wait_for(pilot, lambda: not app._dirty)
+            total = len(chart)
+            i = app.viewport.cursor_index(total)
+            assert i == total - 4
+            raw, ha = chart.candle(i), heikin_ashi_of(app, i)
+            shown = app._last_legend.candle  # type: ignore[attr-defined]
+            assert shown is not None and app._last_legend.heikin_ashi  # type: ignore[attr-defined]
+            assert (shown.open, shown.high, shown.low, shown.close) == pytest.approx(
+                (ha.open, ha.high, ha.low, ha.close), rel=1e-12
+            )
+            assert shown.open != raw.open and shown.close != raw.close
+            assert (shown.volume, shown.open_time) == (raw.volume, raw.open_time)
+            decimals = price_decimals(ha.close)
+            assert f"O {fmt_price(ha.open, decimals)}  H " in legend_text(app)
+            assert f"C {fmt_price(ha.close, decimals)}  V " in legend_text(app)
+
+            await pilot.press("end", "less_than_sign")  # panned back: the newest candle, out of view
+            await wait_for(pilot, lambda: not app._dirty)
+            total = len(chart)
+            newest = heikin_ashi_of(app, total - 1)
+            shown = app._last_legend.candle  # type: ignore[attr-defined]
+            assert app.viewport.window(total, app.plot_width)[1] < total
+            assert shown.close == pytest.approx(newest.close, rel=1e-12) != chart.candle(total - 1).close
+            assert shown.open == pytest.approx(newest.open, rel=1e-12)
+
+            await pilot.press("t")  # off again: the raw candle
+            await wait_for(pilot, lambda: not app._dirty)
+            assert app._last_legend.candle == chart.candle(len(chart) - 1)  # type: ignore[attr-defined]
+        app.store.close()
+
+
+async def test_screenshots_go_to_the_pictures_folder_and_say_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, data_home, work = tmp_path / "home", tmp_path / "xdg-data", tmp_path / "work"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))  # no user-dirs.dirs: Pictures is ~/Pictures
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    (home / "Pictures").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.chdir(work)  # as `make demo` runs in the repository
+    with exchange() as ex:
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, chart_ready(app))
+            await pilot.press("s")
+            shots = list((home / "Pictures" / "tuichart").glob("tuichart-BTCUSDT-1m-*.svg"))
+            assert len(shots) == 1 and "BTCUSDT" in shots[0].read_text()
+            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
+
+            (home / "Pictures" / "tuichart").rename(tmp_path / "moved")
+            (home / "Pictures").rmdir()  # no pictures folder: the data folder's screenshots/
+            await pilot.press("s")
+            shots = list((data_home / "tuichart" / "screenshots").glob("tuichart-BTCUSDT-1m-*.svg"))
+            assert len(shots) == 1
+            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
+        app.store.close()
+    assert list(work.iterdir()) == []  # nothing in the current directory
+    assert not (home / "Pictures").exists()
 
 
 async def test_panes_toggled_and_remembered(tmp_path: Path) -> None:

@@ -36,8 +36,8 @@ def test_import_then_export_csv_is_byte_for_byte(tmp_path: Path) -> None:
     data = tmp_path / "data"
     imp = run_cli("import", VISION_DIR, "--data-dir", data)
     assert imp.returncode == 0, imp.stderr
-    assert "imported 4320 BTCUSDT 1m candles" in imp.stderr
-    assert "3 checksum(s) verified" in imp.stderr
+    assert "imported 4320 BTCUSDT 1m candles" in imp.stdout
+    assert "3 files into" in imp.stdout and "3 checksums verified" in imp.stdout
     out = tmp_path / "out.csv"
     exp = run_cli("export", "BTCUSDT", "-i", "1m", "--format", "csv", "-o", out, "--data-dir", data)
     assert exp.returncode == 0, exp.stderr

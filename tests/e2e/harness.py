@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tuichart.timeparse import parse_time
+
 
 class ExchangeProcess:
     """A running `tuichart exchange`; `stop()` returns what it printed."""
@@ -79,11 +81,12 @@ def tuichart(
     )
 
 
-def parse_span(stderr: str, label: str) -> tuple[int, int, int]:
-    """(count, first open, last open) from record's summary line for a series."""
-    m = re.search(rf"{re.escape(label)}: (\d+) closed candles, open times (\d+)\.\.(\d+)", stderr)
-    assert m, stderr
-    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+def parse_span(stdout: str, label: str) -> tuple[int, int, int]:
+    """(count, first open, last open) in ms from record's summary line for a series (UTC times to the second)."""
+    when = r"(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?)"
+    m = re.search(rf"{re.escape(label)}: (\d+) closed candles?, open times {when} \.\. {when} UTC$", stdout, re.M)
+    assert m, stdout
+    return int(m.group(1)), parse_time(m.group(2)), parse_time(m.group(3))
 
 
 def kinds_spec(kinds: Sequence[str], each: int, start: float, spacing: float) -> str:

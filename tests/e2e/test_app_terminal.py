@@ -77,6 +77,27 @@ def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
     assert set(counts) == set(SYMBOLS) and min(counts.values()) > 100  # history was stored for every symbol
 
 
+def test_the_app_fills_the_terminal_whatever_columns_says(tmp_path: Path, terminal: Terminal) -> None:
+    with exchange_process("--synthetic", *SYMBOLS, "--seed", "5") as ex:
+        env = {
+            "TERM": "xterm-256color",
+            "COLUMNS": "80",  # exported by some shells and `docker exec`, and stale after any resize
+            "LINES": "24",
+            "TUICHART_CONFIG": str(tmp_path / "config.toml"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+        }
+        terminal.start([*SYMBOLS, "--exchange", ex.url, "--data-dir", str(tmp_path / "data")], env)
+        screen = terminal.wait(lambda s: "candles stored" in s and "live" in s, what="the status bar, live")
+        lines = screen.splitlines()
+        status = next(line for line in lines if "candles stored" in line)
+        assert status.rstrip().endswith("store read-write"), status  # whole
+        assert len(lines) == terminal.height and "Quit" in lines[-1]  # the footer on the pane's last row
+        footer = lines[-1].rstrip()
+        assert footer.endswith("palette") and len(footer) > terminal.width - 5, footer  # at the right edge
+        terminal.keys("q")
+        assert terminal.exit_status() == 0
+
+
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, terminal: Terminal) -> None:
     with exchange_process("--synthetic", *SYMBOLS, "--seed", "5") as ex:
         env = {"TERM": "xterm-256color", "TUICHART_CONFIG": str(tmp_path / "c.toml"), "XDG_STATE_HOME": str(tmp_path)}

@@ -36,7 +36,7 @@ def test_backfill_is_resumable_and_matches_the_source(tmp_path: Path) -> None:
             data,
         )
         assert r.returncode == 0, r.stderr
-        assert "BTCUSDT 1m: 720 candles written" in r.stderr
+        assert "BTCUSDT 1m: 720 candles written" in r.stdout
         r = tuichart(
             "backfill",
             "BTCUSDT",
@@ -52,7 +52,7 @@ def test_backfill_is_resumable_and_matches_the_source(tmp_path: Path) -> None:
             data,
         )
         assert r.returncode == 0, r.stderr
-        assert "BTCUSDT 1m: 720 candles written" in r.stderr  # only the missing half
+        assert "BTCUSDT 1m: 720 candles written" in r.stdout  # only the missing half
         r = tuichart(
             "backfill",
             "BTCUSDT",
@@ -67,7 +67,7 @@ def test_backfill_is_resumable_and_matches_the_source(tmp_path: Path) -> None:
             "--data-dir",
             data,
         )
-        assert "BTCUSDT 1h: 24 candles written" in r.stderr
+        assert "BTCUSDT 1h: 24 candles written" in r.stdout
     con = duckdb.connect(str(data / STORE_FILE), read_only=True)
     rows = con.execute(
         "SELECT epoch_ms(open_time), open, high, low, close, volume FROM klines WHERE interval = '1m' ORDER BY 1"
@@ -174,6 +174,7 @@ def test_second_recorder_on_the_same_store_is_refused(tmp_path: Path) -> None:
                 "--data-dir",
                 str(data),
             ],
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
@@ -186,7 +187,7 @@ def test_second_recorder_on_the_same_store_is_refused(tmp_path: Path) -> None:
             time.sleep(0.5)
             second = tuichart("record", "BTCUSDT", "--duration", "1", "--exchange", ex.url, "--data-dir", data)
         finally:
-            _, err = first.communicate(timeout=60)
+            out, err = first.communicate(timeout=60)
     assert second.returncode == 2 and "is in use by another process (PID" in second.stderr
     assert first.returncode == 0, err
-    assert "closed candles recorded" in err
+    assert "closed candles recorded" in out

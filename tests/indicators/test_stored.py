@@ -97,7 +97,7 @@ def test_rebuild_restores_deleted_rows_and_export_says_when_some_are_missing(tmp
     assert "tuichart indicators rebuild BTCUSDT -i 1m" in r.stderr
     r = run_cli("indicators", "rebuild", "BTCUSDT", "-i", "1m", "--data-dir", data)
     assert r.returncode == 0, r.stderr
-    assert "BTCUSDT 1m: 4320 indicator rows" in r.stderr
+    assert "BTCUSDT 1m: 4320 indicator rows" in r.stdout
     assert stored_frame(data).equals(before)
 
 

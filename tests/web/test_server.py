@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -70,6 +71,18 @@ async def test_snapshot_needs_the_token_and_a_loopback_host(server: tuple[Popout
     assert set(body["indicators"]) == {c for s in DEFAULT_STUDIES for c in s.columns}
     assert all(len(v) == LAST for v in body["indicators"].values())
     assert all(v is not None for v in body["indicators"]["rsi"])  # 500 warm-up candles before the first shown
+    studies = {s["kind"]: s for s in body["studies"]}
+    assert studies["rsi"] == {
+        "kind": "rsi",
+        "label": "RSI 14",
+        "columns": ["rsi"],
+        "overlay": False,
+        "scale": "points",
+        "bounds": [0.0, 100.0],
+        "guides": [30.0, 70.0],
+    }
+    assert studies["stoch"]["bounds"] == [0.0, 100.0] and studies["stoch"]["guides"] == [20.0, 80.0]
+    assert studies["macd"]["bounds"] is None and studies["macd"]["label"] == "MACD 12 26 9"
 
 
 async def test_bad_requests_are_plain_errors(server: tuple[PopoutServer, Store]) -> None:
@@ -115,7 +128,11 @@ async def test_the_page_draws_the_snapshot_in_chromium(server: tuple[PopoutServe
     attrs = dict(re.findall(r'data-([a-z]+)="([^"]*)"', body.group(0)))
     assert attrs["state"] == "drawn", page[:2000]
     assert attrs["candles"] == str(LAST) and attrs["symbol"] == "BTCUSDT" and attrs["interval"] == "1m"
-    assert page.count("<canvas") >= 4  # price pane and three indicator panes
+    assert page.count("<canvas") >= 5  # price, volume and three indicator panes
+    titles = re.findall(r'<div class="pane-title">([^<]*)</div>', page)
+    assert titles == ["EMA 12 · EMA 26 · BB 20 2", "Volume", "RSI 14", "MACD 12 26 9", "Stoch 14 3"]
+    assert json.loads(html.unescape(attrs["scales"])) == {"rsi": [0, 100], "stoch": [0, 100]}  # the chart's scales
+    assert attrs["guides"] == "4"  # RSI 30/70, Stoch 20/80
     assert 'id="tv-attr-logo"' in page  # the library's attribution stays on (Apache-2.0 notice)
     png = await browser.screenshot(srv.url, tmp_path / "profile2", tmp_path / "page.png")
     assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a drawn chart, not an empty page
@@ -176,12 +193,18 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
     env.pop("WAYLAND_DISPLAY", None)
     with exchange_process("--synthetic", "BTCUSDT", "ETHUSDT", "--seed", "4") as ex:
         args = ["web", "ETHUSDT", "-i", "5m", "--exchange", ex.url, "--data-dir", str(tmp_path / "data")]
-        proc = subprocess.Popen([sys.executable, "-m", "tuichart", *args], stderr=subprocess.PIPE, text=True, env=env)
-        assert proc.stderr is not None
-        first = proc.stderr.readline()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuichart", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # the URL is the result: stdout
         m = re.search(r"for ETHUSDT 5m at (http://127\.0\.0\.1:(\d+)/\?token=([\w-]+))", first)
         assert m, first
-        hint = proc.stderr.readline()
+        hint = proc.stdout.readline()
         assert f"ssh -L {m.group(2)}:127.0.0.1:{m.group(2)} user@host" in hint
         query = {"token": m.group(3), "symbol": "ETHUSDT", "interval": "5m"}
         snap = httpx.get(f"http://127.0.0.1:{m.group(2)}/api/snapshot", params=query, timeout=30).json()
@@ -190,7 +213,7 @@ def test_tuichart_web_serves_until_ctrl_c(tmp_path: Path) -> None:
             kinds = [json.loads(ws.recv(timeout=10))["type"] for _ in range(2)]
             live = json.loads(ws.recv(timeout=15))  # the exchange's next push, relayed
         proc.send_signal(signal.SIGINT)
-        _, rest = proc.communicate(timeout=20)
+        _, rest = proc.communicate(timeout=20)  # stderr: "Ctrl-C stops", then the interruption
     assert len(snap["candles"]) == 1000 and snap["interval"] == "5m"  # fetched over REST into an empty store
     assert snap["levels"] == {"close": [3000.0]}
     assert page.status_code == 200 and 'data-interval="5m"' in page.text

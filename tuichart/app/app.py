@@ -10,7 +10,6 @@ import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -39,7 +38,7 @@ from tuichart.app.messages import (
     TickersLoaded,
 )
 from tuichart.app.options import AppOptions
-from tuichart.config import save_choices
+from tuichart.config import save_choices, screenshot_dir
 from tuichart.domain import Candle, FeedState, FeedStatus, FiredAlert, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
@@ -765,17 +764,17 @@ class TuichartApp(App[int]):
         self.notify(f"removed {symbol}")
 
     def action_screenshot_svg(self) -> None:
-        """Save an SVG of the screen in the current directory (else the data directory)."""
+        """Save an SVG of the screen in the pictures directory (`screenshot_dir`) and show its path."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
         name = f"tuichart-{self.selected}-{self.interval.value}-{stamp}.svg"
-        for folder in (Path.cwd(), self.options.data_dir):
-            try:
-                path = self.save_screenshot(name, str(folder))
-            except OSError:
-                continue
-            self.notify(f"saved {path}")
+        folder = screenshot_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(name, str(folder))
+        except OSError as exc:
+            self.notify(f"cannot save a screenshot in {folder}: {exc.strerror or exc}", severity="error", timeout=10)
             return
-        self.notify("could not save the screenshot (no writable directory)", severity="error")
+        self.notify(f"saved {path}", title="screenshot", timeout=10)
 
     async def action_popout(self) -> None:
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""

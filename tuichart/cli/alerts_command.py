@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tuichart.alerts.duration import format_duration
 from tuichart.alerts.rules import AlertRule, next_rule_id
 from tuichart.alerts.rules_file import add_rule, load_rules, remove_rules
+from tuichart.cli.output import result
 from tuichart.config import config_path, load_settings
 from tuichart.domain import normalize_symbol
 from tuichart.errors import BadInput
@@ -42,25 +43,25 @@ def _add(args: argparse.Namespace) -> int:
         on=args.on,
     )
     add_rule(rule)
-    print(f"added alert {rule.id}: {rule}")
+    result(f"added alert {rule.id}: {rule}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     rules = load_rules()
     if not rules:
-        print(f'no alerts in {config_path()}; add one with: tuichart alerts add BTCUSDT "price crosses above 100000"')
+        result(f'no alerts in {config_path()}; add one with: tuichart alerts add BTCUSDT "price crosses above 100000"')
         return 0
     rows = [("id", "symbol", "interval", "when", "cooldown", "on")]
     rows += [(r.id, r.symbol, r.interval.code, str(r.condition), format_duration(r.cooldown_ms), r.on) for r in rules]
     for line in _table(rows):
-        print(line)
+        result(line)
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
     for rule in remove_rules(args.ids):
-        print(f"removed alert {rule.id}: {rule}")
+        result(f"removed alert {rule.id}: {rule}")
     return 0
 
 
@@ -72,7 +73,7 @@ def _fired(args: argparse.Namespace) -> int:
     with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
         alerts = store.fired_alerts(args.limit, symbol)
     if not alerts:
-        print("no alerts fired" + (f" for {symbol}" if symbol else "") + f" in {settings.data_dir}")
+        result("no alerts fired" + (f" for {symbol}" if symbol else "") + f" in {settings.data_dir}")
         return 0
     rows = [("fired at", "id", "symbol", "interval", "candle", "on", "value", "price", "when", "source")]
     rows += [
@@ -91,7 +92,7 @@ def _fired(args: argparse.Namespace) -> int:
         for a in alerts
     ]
     for line in _table(rows):
-        print(line)
+        result(line)
     return 0
 
 

@@ -29,6 +29,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         check_on_exchange(settings, symbols if args.symbols else symbols[:1], interval)
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
+    _size_from_the_terminal()
     from tuichart.app import AppOptions, make_app
 
     store = Store.open(settings.data_dir)
@@ -56,3 +57,9 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return code or 0
+
+
+def _size_from_the_terminal() -> None:
+    """Drop an exported COLUMNS/LINES: they would pin the app to that size (often 80 x 24) across resizes."""
+    for name in ("COLUMNS", "LINES"):  # the terminal itself answers; every size query in Textual reads these first
+        os.environ.pop(name, None)

@@ -10,16 +10,14 @@ from pathlib import Path
 
 from tuichart.cli.checks import output_dir, output_file, time_range
 from tuichart.cli.demo import command_settings
-from tuichart.cli.progress import progress_bar, stderr
+from tuichart.cli.output import result, say
+from tuichart.cli.progress import progress_bar
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
+from tuichart.plural import plural
 from tuichart.store import Store
 from tuichart.timeparse import parse_time
-
-
-def _say(text: str) -> None:
-    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -34,16 +32,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = import_files(store, files, verified, progress)
             if report.failed and not report.files:  # raised inside, so a store this run created is removed
                 raise BadInput(f"not imported: {_failures(report.failed)}; nothing was imported")
-    checked = f", {report.verified} checksum(s) verified" if report.verified else ""
+    checked = f", {plural(report.verified, 'checksum')} verified" if report.verified else ""
     if report.failed:
-        candles = ", ".join(f"{n} {key}" for key, n in report.rows.items())
+        candles = ", ".join(plural(n, f"{key} candle") for key, n in report.rows.items())
         raise BadInput(
-            f"imported {report.files} file(s) ({candles} candles) into {settings.data_dir}{checked}; "
+            f"imported {plural(report.files, 'file')} ({candles}) into {settings.data_dir}{checked}; "
             f"not imported: {_failures(report.failed)}"
         )
     for key, n in report.rows.items():
-        _say(f"imported {n} {key} candles")
-    _say(f"{report.files} file(s) into {settings.data_dir}{checked}")
+        result(f"imported {plural(n, f'{key} candle')}")
+    result(f"{plural(report.files, 'file')} into {settings.data_dir}{checked}")
     return 0
 
 
@@ -70,13 +68,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     columns = indicator_columns(args.indicators) if args.indicators else ()
     with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
         if columns and (missing := missing_indicator_rows(store, key, since, until)):
-            _say(
-                f"note: {missing} {key} candles have no stored indicators (empty cells); "
+            say(
+                f"note: {plural(missing, f'{key} candle')} {'has' if missing == 1 else 'have'} no stored indicators "
+                "(empty cells); "
                 f"`tuichart indicators rebuild {key.symbol} -i {key.interval.value}` computes them"
             )
         if args.partitioned is not None:
             n = export_partitioned(store, key, Path(args.partitioned), since, until, indicators=columns)
-            _say(f"exported {n} {key} candles to {args.partitioned} (hive-partitioned Parquet)")
+            result(f"exported {plural(n, f'{key} candle')} to {args.partitioned} (hive-partitioned Parquet)")
             return 0
         if args.output == "-":
             n = _export_stdout(store, key, since, until, columns)
@@ -92,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     indicators=columns,
                     progress=progress,
                 )
-            _say(f"exported {n} {key} candles to {args.output}")
+            result(f"exported {plural(n, f'{key} candle')} to {args.output}")
     return 0
 
 
@@ -134,7 +133,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
                 args.speed,
                 args.seed,
                 args.faults,
-                lambda line: print(line, flush=True),
+                result,
                 start_ms=start,
             )
         )
@@ -173,7 +172,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         for line in registry_lines():
-            print(line)
+            result(line)
         return 0
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval) if args.interval else None
@@ -189,7 +188,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         with progress_bar() as progress:
             written = rebuild(store, dict.fromkeys(keys), progress)
     for key, n in written.items():
-        _say(f"{key}: {n} indicator rows")
+        result(f"{key}: {plural(n, 'indicator row')}")
     return 0
 
 

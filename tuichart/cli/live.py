@@ -10,12 +10,14 @@ from tuichart.alerts import Deliverer, FiredAlert
 from tuichart.alerts.channels import channels_from_settings
 from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.engine import AlertEngine
-from tuichart.cli.progress import progress_bar, stderr
+from tuichart.cli.output import result, say
+from tuichart.cli.progress import progress_bar
 from tuichart.config import Settings
 from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey
 from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
+from tuichart.plural import plural
 from tuichart.services.alert_runner import AlertRunner, unwatched_rules
 from tuichart.services.backfill import backfill as run_backfill
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
@@ -33,10 +35,6 @@ def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]
     return stream_policy(n), RetryPolicy(scale=n.retry_scale), FeedPolicy(grace=n.close_grace)
 
 
-def _say(text: str) -> None:
-    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
-
-
 def backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
     """`tuichart backfill`: fill the store's missing closed candles in [since, until]."""
     return asyncio.run(_backfill(settings, symbols, interval, since, until))
@@ -51,9 +49,9 @@ async def _backfill(settings: Settings, symbols: list[str], interval: Interval, 
             keys = [SeriesKey(s, interval) for s in valid]
             report = await run_backfill(rest, store, keys, since, until, now, progress)
     for key, n in report.written.items():
-        _say(f"{key}: {n} candles written")
+        result(f"{key}: {plural(n, 'candle')} written")
     for gap in report.exchange_gaps:
-        _say(f"{gap.key}: the exchange has no candles {format_time(gap.first_open)} .. {format_time(gap.last_open)}")
+        result(f"{gap.key}: the exchange has no candles {format_time(gap.first_open)} .. {format_time(gap.last_open)}")
     return 0
 
 
@@ -85,14 +83,14 @@ async def _record(
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)
-        writer = StoreWriter(store, on_error=lambda exc: _say(f"store write failed: {exc}"))
+        writer = StoreWriter(store, on_error=lambda exc: say(f"store write failed: {exc}"))
         tracker = ClosedTracker(store, start)
         book = IndicatorBook(store_history(store))
         dispatcher = _dispatcher(settings)
         alerts = _alert_runner(settings, keys, store, writer, dispatcher)
         stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
         feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
-        _say(
+        say(
             f"recording {', '.join(map(str, keys))} from {endpoints.name} into {settings.data_dir} "
             + (f"for {duration:g} s" if duration else "until Ctrl-C")
         )
@@ -116,10 +114,11 @@ async def _record(
             if dispatcher is not None:
                 await dispatcher.aclose()  # sends still queued get a moment to finish
         for line in span_summary(stats, keys):
-            _say(line)
-        _say(f"{sum(stats.closed.values())} closed candles recorded, {stats.reconnects} reconnect(s)")
+            result(line)
+        closed = plural(sum(stats.closed.values()), "closed candle")
+        result(f"{closed} recorded, {plural(stats.reconnects, 'reconnect')}")
         if alerts is not None:
-            _say(f"{alerts.fired} alert(s) fired")
+            result(f"{plural(alerts.fired, 'alert')} fired")
     return 0
 
 
@@ -130,13 +129,13 @@ def _dispatcher(settings: Settings) -> Dispatcher | None:
         return None
     dispatcher = Dispatcher(channels, on_result=_delivery_failed)
     dispatcher.start()
-    _say(f"alerts are delivered by {', '.join(dispatcher.channel_names)} too")
+    say(f"alerts are delivered by {', '.join(dispatcher.channel_names)} too")
     return dispatcher
 
 
 def _delivery_failed(channel: str, alert: FiredAlert, error: str | None) -> None:
     if error is not None:
-        _say(f"alert {alert.rule_id} via {channel} failed: {error}")
+        say(f"alert {alert.rule_id} via {channel} failed: {error}")
 
 
 def _alert_runner(
@@ -146,10 +145,14 @@ def _alert_runner(
     if not settings.alerts:
         return None
     for line in unwatched_rules(settings.alerts, keys):
-        _say(line)
+        say(line)
     symbols = list(dict.fromkeys(k.symbol for k in keys))
     engine = AlertEngine(settings.alerts, store_history(store), source="record", symbols=symbols)
-    return AlertRunner(engine, writer, say=_say, deliverer=deliverer)
+    return AlertRunner(engine, writer, say=say, deliverer=deliverer, on_fired=_fired)
+
+
+def _fired(alert: FiredAlert) -> None:
+    result(f"alert {alert.rule_id}: {alert.message}")
 
 
 async def _final_reconcile(
@@ -180,4 +183,4 @@ async def _final_reconcile(
 def _report_status(ev: FeedEvent, stats: RecordStats) -> None:
     if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
         retry = f" in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
-        _say(f"feed {ev.state.value}{retry}: {ev.detail}")
+        say(f"feed {ev.state.value}{retry}: {ev.detail}")

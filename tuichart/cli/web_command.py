@@ -10,6 +10,7 @@ from typing import Any
 from tuichart.alerts.rules import level_lines
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
+from tuichart.cli.output import result
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
@@ -55,8 +56,8 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
 
         server = PopoutServer(snapshot, key, port=port)
         url = await server.start()
-        stderr.print(f"tuichart popout for {key} at {url}", markup=False, soft_wrap=True)
-        stderr.print(f"from another machine: {server.ssh_hint()}, then open the same URL", markup=False, soft_wrap=True)
+        result(f"tuichart popout for {key} at {url}")
+        result(f"from another machine: {server.ssh_hint()}, then open the same URL")
         stderr.print("Ctrl-C stops", markup=False, style="dim")
         if open_browser(url, os.environ):
             stderr.print("opened in your browser", markup=False, style="dim")

@@ -17,6 +17,7 @@ from tuichart.exchange.market import Market
 from tuichart.exchange.rest_api import RestApi
 from tuichart.exchange.sources import replay_market, synthetic_market
 from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub
+from tuichart.plural import plural
 
 log = logging.getLogger(__name__)
 FAULT_HORIZON = 7 * 24 * 3600.0
@@ -128,9 +129,8 @@ async def run_exchange(
         market = synthetic_market(synthetic, seed=seed, speed=speed, now_ms=start_ms)
     ex = EmbeddedExchange(market, faults=plan)
     url = await ex.start(host, port)
-    announce(
-        f"tuichart exchange listening on {url} ({len(market.listing)} symbols, speed x{speed:g}); use --exchange {url}"
-    )
+    symbols = plural(len(market.listing), "symbol")
+    announce(f"tuichart exchange listening on {url} ({symbols}, speed x{speed:g}); use --exchange {url}")
     try:
         await asyncio.Event().wait()
     finally:

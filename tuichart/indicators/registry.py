@@ -46,6 +46,10 @@ class Indicator:
     """Column named `<kind>_<length>` so several instances can coexist (moving averages)."""
     absolute: bool = False
     """Take the absolute value of the output (SAREXT marks short positions with a minus sign)."""
+    bounds: tuple[float, float] | None = None
+    """The range the values stay in (an oscillator's): its pane's scale is fixed to it."""
+    guides: tuple[float, ...] = ()
+    """Levels drawn across its pane (oversold / overbought)."""
 
 
 def _length(default: int, talib: str = "timeperiod", low: int = 1) -> Param:
@@ -66,7 +70,18 @@ REGISTRY: dict[str, Indicator] = {
         _ma("ema", "EMA", "EMA"),
         _ma("sma", "SMA", "SMA"),
         _ma("wma", "WMA", "WMA"),
-        Indicator("rsi", "RSI", "RSI", ("close",), (_length(14, low=2),), ("rsi",), Scale.POINTS, False),
+        Indicator(
+            "rsi",
+            "RSI",
+            "RSI",
+            ("close",),
+            (_length(14, low=2),),
+            ("rsi",),
+            Scale.POINTS,
+            False,
+            bounds=(0.0, 100.0),
+            guides=(30.0, 70.0),
+        ),
         Indicator(
             "macd",
             "MACD",
@@ -102,13 +117,39 @@ REGISTRY: dict[str, Indicator] = {
             Scale.POINTS,
             False,
             fixed=(("fastd_matype", 0),),
+            bounds=(0.0, 100.0),
+            guides=(20.0, 80.0),
         ),
         Indicator("atr", "ATR", "ATR", _HLC, (_length(14),), ("atr",), Scale.PRICE, False),
         Indicator("adx", "ADX", "ADX", _HLC, (_length(14, low=2),), ("adx",), Scale.POINTS, False),
         Indicator("obv", "OBV", "OBV", ("close", "volume"), (), ("obv",), Scale.VOLUME, False),
-        Indicator("cci", "CCI", "CCI", _HLC, (_length(20, low=2),), ("cci",), Scale.POINTS, False),
-        Indicator("mfi", "MFI", "MFI", (*_HLC, "volume"), (_length(14),), ("mfi",), Scale.POINTS, False),
-        Indicator("willr", "%R", "WILLR", _HLC, (_length(14),), ("willr",), Scale.POINTS, False),
+        Indicator(
+            "cci", "CCI", "CCI", _HLC, (_length(20, low=2),), ("cci",), Scale.POINTS, False, guides=(-100.0, 100.0)
+        ),
+        Indicator(
+            "mfi",
+            "MFI",
+            "MFI",
+            (*_HLC, "volume"),
+            (_length(14),),
+            ("mfi",),
+            Scale.POINTS,
+            False,
+            bounds=(0.0, 100.0),
+            guides=(20.0, 80.0),
+        ),
+        Indicator(
+            "willr",
+            "%R",
+            "WILLR",
+            _HLC,
+            (_length(14),),
+            ("willr",),
+            Scale.POINTS,
+            False,
+            bounds=(-100.0, 0.0),
+            guides=(-80.0, -20.0),
+        ),
         Indicator(
             "sar",
             "SAR",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -110,6 +111,10 @@ class ChartData:
         ha = heikin_ashi_arrays(*arrays)
         return {f: a[start:end] for f, a in zip(("open", "high", "low", "close"), ha, strict=True)}
 
+    def heikin_ashi_candle(self, i: int) -> Candle:
+        """Drawable candle i with its Heikin-Ashi open/high/low/close (volume and times as they are)."""
+        return with_ohlc(self.candle(i), self.heikin_ashi(i, i + 1), 0)
+
     def _recompute(self) -> None:
         computed = self.live.reset(self.series.closed)
         self.values = {c: computed[c].tolist() for c in self.columns}
@@ -119,3 +124,14 @@ class ChartData:
     def _peek_forming(self) -> None:
         forming = self.series.forming
         self.forming_values = self.live.peek(forming) if forming is not None else None
+
+
+def with_ohlc(candle: Candle, ohlc: Mapping[str, np.ndarray], at: int) -> Candle:
+    """The candle with open/high/low/close taken from row `at` of these arrays (volume and times kept)."""
+    return dataclasses.replace(
+        candle,
+        open=float(ohlc["open"][at]),
+        high=float(ohlc["high"][at]),
+        low=float(ohlc["low"][at]),
+        close=float(ohlc["close"][at]),
+    )

@@ -24,6 +24,21 @@ def chart_snapshot(chart: ChartData, last: int) -> dict[str, Any]:
         "forming": chart.series.forming is not None,
         "candles": [_candle(chart.candle(i)) for i in rows],
         "indicators": {col: [_value(chart, col, i) for i in rows] for col in chart.columns},
+        "studies": [_study(s) for s in chart.studies],
+    }
+
+
+def _study(study: Study) -> dict[str, Any]:
+    """How the page draws a study: its pane title, columns, and its scale's bounds and guide lines."""
+    ind = study.indicator
+    return {
+        "kind": study.kind,
+        "label": study.label,
+        "columns": list(study.columns),
+        "overlay": ind.overlay,
+        "scale": ind.scale.value,
+        "bounds": list(ind.bounds) if ind.bounds else None,
+        "guides": list(ind.guides),
     }
 
 

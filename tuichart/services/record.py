@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.domain import FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
+from tuichart.plural import plural
 from tuichart.services.alert_runner import AlertRunner
 from tuichart.services.indicator_book import IndicatorBook
 from tuichart.store import Store, StoreWriter
+from tuichart.timeparse import format_minute
 
 FeedEvent = KlineEvent | TickerEvent | FeedStatus | Gap
 
@@ -114,12 +116,13 @@ async def record_events(
 
 
 def span_summary(stats: RecordStats, keys: Sequence[SeriesKey]) -> list[str]:
-    """One line per series: how many closed candles were recorded and their span (ms open times)."""
+    """One line per series: how many closed candles were recorded and the UTC open times they span."""
     lines = []
     for key in keys:
         n = stats.closed.get(key, 0)
         if n:
-            lines.append(f"{key}: {n} closed candles, open times {stats.first_open[key]}..{stats.last_open[key]}")
+            first, last = format_minute(stats.first_open[key]), format_minute(stats.last_open[key])
+            lines.append(f"{key}: {plural(n, 'closed candle')}, open times {first} .. {last} UTC")
         else:
             lines.append(f"{key}: no candle closed")
     return lines

@@ -6,8 +6,11 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from tuichart.domain import Candle
 from tuichart.indicators import Scale, Study
-from tuichart.services.chart_data import ChartData
+from tuichart.services.chart_data import ChartData, with_ohlc
 from tuichart.ui.format import fmt_axis_time
 from tuichart.ui.legend import LegendData
 from tuichart.ui.palette import colour_of, hex_of
@@ -24,14 +27,6 @@ LABELS = {
     "stoch_k": "%K",
     "stoch_d": "%D",
 }
-LEVELS = {
-    "rsi": (30.0, 70.0),
-    "stoch": (20.0, 80.0),
-    "willr": (-80.0, -20.0),
-    "mfi": (20.0, 80.0),
-    "cci": (-100.0, 100.0),
-}
-RANGES = {"rsi": (0.0, 100.0), "stoch": (0.0, 100.0), "willr": (-100.0, 0.0), "mfi": (0.0, 100.0)}
 
 
 def column_label(study: Study, column: str) -> str:
@@ -90,8 +85,8 @@ def build_view(
             pane = PaneData(
                 version,
                 lines=lines,
-                levels=LEVELS.get(study.kind, ()),
-                y_range=RANGES.get(study.kind),
+                levels=ind.guides,
+                y_range=ind.bounds,
                 count=count,
                 kind=kind,
             )
@@ -109,7 +104,8 @@ def build_view(
     volume = PaneData(
         version, bars=(w["volume"], w["close"] >= w["open"]), count=count, kind="volume", cursor=cursor, color=color
     )
-    return View(candles, volume, panes, _legend(chart, cursor_at, hidden, heikin_ashi))
+    shown = _shown_candle(chart, cursor_at, start, ohlc, heikin_ashi) if total else None
+    return View(candles, volume, panes, _legend(chart, cursor_at, shown, hidden, heikin_ashi))
 
 
 def _levels_by_pane(chart: ChartData, levels: Mapping[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
@@ -143,10 +139,20 @@ def time_labels(chart: ChartData, viewport: Viewport, plot_width: int, every: in
     )
 
 
-def _legend(chart: ChartData, index: int, hidden: frozenset[str], heikin: bool) -> LegendData:
-    if len(chart) == 0:
-        return LegendData(chart.key, note="no candles yet")
+def _shown_candle(chart: ChartData, index: int, start: int, ohlc: Mapping[str, np.ndarray], heikin: bool) -> Candle:
+    """The candle the legend describes: as drawn, so in Heikin-Ashi form while those candles are on."""
     candle = chart.candle(index)
+    if not heikin:
+        return candle
+    at = index - start
+    if 0 <= at < len(ohlc["open"]):  # in view: the values just drawn
+        return with_ohlc(candle, ohlc, at)
+    return chart.heikin_ashi_candle(index)
+
+
+def _legend(chart: ChartData, index: int, candle: Candle | None, hidden: frozenset[str], heikin: bool) -> LegendData:
+    if candle is None:
+        return LegendData(chart.key, note="no candles yet")
     values: list[tuple[str, float, str, str]] = []
     for n, study in enumerate(chart.studies):
         if study.kind in hidden:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from tuichart.plural import plural
+
 
 @dataclass(frozen=True, slots=True)
 class StatusData:
@@ -57,7 +59,7 @@ def render_status(d: StatusData) -> Text:
         text.append(f" · no message for {d.quiet_for:.0f} s", style="yellow")
     if d.detail and d.state != "live":
         text.append(f" · {d.detail}", style="dim")
-    text.append(f" · {d.stored} candles stored", style="dim")
+    text.append(f" · {plural(d.stored, 'candle')} stored", style="dim")
     text.append(f" · store {d.store}", style="dim" if d.store == "file" else "yellow")
     if d.hidden:
         text.append(f" · {d.hidden}", style="yellow")

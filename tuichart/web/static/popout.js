@@ -8,7 +8,7 @@ const LINES = {
   ema_12: "#f5c518", ema_26: "#2962ff", bb_upper: "#9c27b0", bb_middle: "#ba68c8", bb_lower: "#9c27b0",
   rsi: "#7e57c2", macd: "#2962ff", macd_signal: "#ff6d00", stoch_k: "#2962ff", stoch_d: "#ff6d00",
 };
-const PANES = { rsi: 1, macd: 2, macd_signal: 2, macd_histogram: 2, stoch_k: 3, stoch_d: 3 };
+const GUIDE = "#5a5a5a";
 
 const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w", "1M"];
 
@@ -46,6 +46,34 @@ function precisionFor(price) {  // significant digits at any price: 2 decimals f
   return Math.min(12, Math.max(2, Math.ceil(-Math.log10(price)) + 4));
 }
 
+function panes(studies) {  // candles and overlays in pane 0, volume in 1, then one pane per other study
+  const titles = [studies.filter((s) => s.overlay).map((s) => s.label).join(" · "), "Volume"];
+  const paneOf = {};
+  for (const study of studies) {
+    if (!study.overlay) titles.push(study.label);
+    for (const column of study.columns) paneOf[column] = study.overlay ? 0 : titles.length - 1;
+  }
+  return { titles, paneOf };
+}
+
+function bounded(study) {  // a fixed scale for oscillators: RSI and Stoch 0-100, whatever the data
+  if (!study || !study.bounds) return {};
+  const [minValue, maxValue] = study.bounds;
+  return { autoscaleInfoProvider: () => ({ priceRange: { minValue, maxValue } }) };
+}
+
+function titlePanes(chart, titles) {  // each pane's name in its top-left corner, over the canvases
+  chart.panes().forEach((pane, i) => {
+    const row = pane.getHTMLElement();
+    const cell = row && row.children[1];
+    if (!cell || !titles[i]) return;
+    const title = document.createElement("div");
+    title.className = "pane-title";
+    title.textContent = titles[i];  // text, never HTML
+    cell.appendChild(title);
+  });
+}
+
 function draw(snap) {
   const LC = window.LightweightCharts;
   const last = snap.candles.length ? snap.candles[snap.candles.length - 1].close : 0;
@@ -59,33 +87,51 @@ function draw(snap) {
     timeScale: { timeVisible: true, secondsVisible: snap.interval === "1s" },
     crosshair: { mode: LC.CrosshairMode.Normal },
   });
+  const studies = snap.studies || [];
+  const { titles, paneOf } = panes(studies);
+  const studyOf = Object.fromEntries(studies.flatMap((s) => s.columns.map((c) => [c, s])));
   const candles = chart.addSeries(LC.CandlestickSeries, {
     upColor: UP, downColor: DOWN, borderVisible: false, wickUpColor: UP, wickDownColor: DOWN, priceFormat,
   });
   candles.setData(snap.candles.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })));
-  const volume = chart.addSeries(LC.HistogramSeries, { priceFormat: { type: "volume" }, priceScaleId: "volume" });
-  volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  const volume = chart.addSeries(LC.HistogramSeries, { priceFormat: { type: "volume" }, priceLineVisible: false }, 1);
+  volume.priceScale().applyOptions({ scaleMargins: { top: 0.15, bottom: 0 } });
   volume.setData(snap.candles.map((c) => ({ time: c.time, value: c.volume, color: c.close >= c.open ? UP : DOWN })));
   const times = snap.candles.map((c) => c.time);
   const series = { candles, volume };
   for (const [column, values] of Object.entries(snap.indicators)) {
-    const pane = PANES[column] ?? 0;
+    const pane = paneOf[column] ?? 0;
+    const study = studyOf[column];
+    const scale = study ? study.scale : "price";
+    const format = scale === "price" ? { priceFormat } : scale === "volume" ? { priceFormat: { type: "volume" } } : {};
     const points = values.map((value, i) => (value === null ? { time: times[i] } : { time: times[i], value }));
     if (column === "macd_histogram") {
       const hist = chart.addSeries(LC.HistogramSeries, {
-        priceLineVisible: false, lastValueVisible: false, priceFormat,
+        priceLineVisible: false, lastValueVisible: false, ...format,
       }, pane);
       hist.setData(points.map((p) => ("value" in p ? { ...p, color: p.value >= 0 ? UP : DOWN } : p)));
       series[column] = hist;
     } else {
       const line = chart.addSeries(LC.LineSeries, {
         color: LINES[column] ?? "#aaa", lineWidth: 1, priceLineVisible: false, lastValueVisible: false,
-        ...(pane === 0 || pane === 2 ? { priceFormat } : {}),  // price-scaled: overlays and MACD
+        ...format, ...bounded(study),
       }, pane);
       line.setData(points);
       series[column] = line;
     }
   }
+  let guides = 0;
+  for (const study of studies) {  // guide lines and a scale that keeps its bounds in view
+    const first = series[study.columns[0]];
+    if (study.overlay || !first) continue;
+    for (const price of study.guides) {
+      first.createPriceLine({ price, color: GUIDE, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: false });
+      guides += 1;
+    }
+    if (study.bounds) first.priceScale().applyOptions({ scaleMargins: { top: 0.04, bottom: 0.04 } });
+  }
+  body.dataset.guides = String(guides);
+  chart.panes().forEach((pane, i) => pane.setStretchFactor(i === 0 ? 3 : i === 1 ? 0.8 : 1));
   chart.subscribeCrosshairMove((param) => {
     const bar = param.seriesData && param.seriesData.get(candles);
     if (!bar) { text("legend", ""); return; }
@@ -113,10 +159,10 @@ function draw(snap) {
   body.dataset.alertLevels = String(marked);
   const n = snap.candles.length;  // about what the terminal shows; scroll or zoom for the rest
   chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - 200), to: n + 2 });
-  return { chart, series };
+  return { chart, series, studies, titles };
 }
 
-let view = null;  // { chart, series, symbol, interval }
+let view = null;  // { chart, series, studies, titles, symbol, interval }
 let updates = 0;
 let loads = 0;
 
@@ -124,11 +170,26 @@ async function show(symbol, interval) {
   text("title", `${symbol} ${interval}`);
   const snap = await snapshot(symbol, interval);
   if (view) view.chart.remove();
-  view = { ...draw(snap), symbol, interval };
+  const drawn = view = { ...draw(snap), symbol, interval };
+  navigation();
+  await new Promise((resolve) => requestAnimationFrame(resolve));  // the chart lays its panes out on a frame
+  if (view !== drawn) return;  // another symbol was chosen meanwhile
+  titlePanes(drawn.chart, drawn.titles);
+  reportScales();
   Object.assign(body.dataset, {
     symbol, interval, candles: String(snap.candles.length), state: "drawn", loads: String(++loads),
   });
-  navigation();
+}
+
+function reportScales() {  // for tests: the value range each bounded pane shows, from the chart's own scale
+  if (!view) return;
+  const shown = {};
+  for (const study of view.studies) {
+    if (!study.bounds || !view.series[study.columns[0]]) continue;
+    const range = view.series[study.columns[0]].priceScale().getVisibleRange();
+    shown[study.kind] = range && [range.from, range.to];
+  }
+  body.dataset.scales = JSON.stringify(shown);
 }
 
 function update(message) {
