@@ -43,4 +43,7 @@ def text8(units: int) -> str:
 
 def float8(units: int) -> float:
     """The nearest double to units of 1e-8 (correctly rounded, as float() of the text would be)."""
-    return units / _ONE
+    try:
+        return units / _ONE
+    except OverflowError:
+        raise ValueError(f"out of a double's range: {units} units of 1e-8") from None

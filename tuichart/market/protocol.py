@@ -12,6 +12,7 @@ Parsing never raises: a frame that does not decode is counted in `FrameParser.ma
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ import msgspec
 from tuichart.decimals import float8, text8, units8, units8_of
 from tuichart.domain import DECIMAL_FIELDS, Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,15 @@ class FrameParser:
     _keys: dict[tuple[str, str], SeriesKey] = field(default_factory=dict)
 
     def parse(self, frame: str | bytes) -> list[Event]:
-        """Events in one frame (usually one; `!miniTicker@arr` gives several; junk gives none)."""
+        """Events in one frame (usually one; `!miniTicker@arr` gives several; junk gives none); never raises."""
+        try:
+            return self._parse(frame)
+        except Exception:  # any bytes can arrive: a frame we cannot read is counted, never raised
+            self.malformed += 1
+            log.debug("dropped a malformed frame: %r", frame[:200])
+            return []
+
+    def _parse(self, frame: str | bytes) -> list[Event]:
         try:
             return [self._kline(self._fast.decode(frame).data)]
         except (msgspec.DecodeError, KeyError, ValueError):
