@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,9 +150,25 @@ class Candle:
     trades: int
     taker_buy_volume: float
     taker_buy_quote_volume: float
+    exact: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+    """The DECIMAL_FIELDS in units of 1e-8 as the source wrote them, when it wrote decimal text (floats can't
+    hold a 20-digit volume); None for computed candles."""
 
 
-CANDLE_FIELDS: tuple[str, ...] = Candle.__slots__
+CANDLE_FIELDS: tuple[str, ...] = (
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close_time",
+    "quote_volume",
+    "trades",
+    "taker_buy_volume",
+    "taker_buy_quote_volume",
+)
+DECIMAL_FIELDS: tuple[str, ...] = tuple(f for f in CANDLE_FIELDS if f not in ("open_time", "close_time", "trades"))
 
 
 @dataclass(frozen=True, slots=True)

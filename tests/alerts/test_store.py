@@ -61,7 +61,7 @@ def test_an_older_store_gains_the_table_on_open(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         store.record_alerts([alert(1)])
         assert store.fired_alerts() == [alert(1)]
-        assert store.query("SELECT value FROM tuichart_meta WHERE key = 'schema_version'") == [("2",)]
+        assert store.query("SELECT value FROM tuichart_meta WHERE key = 'schema_version'") == [("3",)]
 
 
 def test_read_only_store_skips_writes(tmp_path: Path) -> None:

@@ -47,10 +47,9 @@ def test_import_then_export_csv_is_byte_for_byte(tmp_path: Path) -> None:
     assert [first11(x) for x in exported] == [first11(x) for x in source]
     assert exported == source  # the 'ignore' column is 0 in the source too
     again = run_cli("import", out, "--data-dir", tmp_path / "data2")
-    assert again.returncode == 2  # an export's name is not a data.binance.vision name
-    named = tmp_path / "BTCUSDT-1m-2020-01.csv"
-    shutil.copy(out, named)
-    again = run_cli("import", named, "--data-dir", tmp_path / "data2")
+    assert again.returncode == 2  # an export's name does not say its series: the flags do
+    assert "give --symbol SYMBOL -i INTERVAL" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    again = run_cli("import", out, "--symbol", "btcusdt", "-i", "1m", "--data-dir", tmp_path / "data2")
     assert again.returncode == 0, again.stderr
     a = duckdb.connect(str(data / STORE_FILE), read_only=True).execute("SELECT * FROM klines ORDER BY 3").fetchall()
     b = (
@@ -147,7 +146,9 @@ def seeded(tmp_path: Path) -> Path:
         (["export", "BTCUSDT", "-i", "1M", "-o", "x.csv"], "holds no BTCUSDT 1M candles"),
         (["export", "BTCUSDT", "-i", "1m", "--since", "yesterday", "-o", "x.csv"], "cannot read the time"),
         (["import", "/nonexistent/BTCUSDT-1m-2020-01-01.zip"], "no such file"),
-        (["import", __file__], "not a data.binance.vision kline file name"),
+        (["import", __file__], "the name does not say the symbol and interval"),
+        (["import", __file__, "--symbol", "BTCUSDT", "-i", "1m"], "not a readable kline file"),
+        (["import", "/nonexistent/BTCUSDT-1m-2020-01-01.zip", "-i", "1h"], "no such file"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_store_untouched(

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process
 from tuichart.plural import plural
 from tuichart.store import STORE_FILE

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from tests.cli.helpers import run_cli
-from tests.conftest import VISION_ZIPS
+from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process
 from tuichart.store import STORE_FILE
 

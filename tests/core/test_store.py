@@ -81,7 +81,8 @@ def test_tables_and_view_follow_the_contract(tmp_path: Path) -> None:
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'klines'"
         ).fetchall()
     )
-    assert types["open_time"] == "TIMESTAMP" and types["trades"] == "BIGINT" and types["open"] == "DOUBLE"
+    assert types["open_time"] == "TIMESTAMP" and types["trades"] == "BIGINT"
+    assert types["open"] == types["quote_volume"] == "DECIMAL(38,8)"  # Binance's digits, all of them
 
 
 def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Candle]) -> None:

@@ -10,10 +10,13 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 
+from tuichart.decimals import text8
+from tuichart.domain import DECIMAL_FIELDS, Candle
 from tuichart.timeparse import parse_time
 
 
@@ -98,3 +101,9 @@ def kinds_spec(kinds: Sequence[str], each: int, start: float, spacing: float) ->
             parts.append(f"{kind}@{t:.2f}" + (":0.4" if kind == "silence" else ""))
             t += spacing
     return ",".join(parts)
+
+
+def exact(c: Candle, name: str) -> Decimal:
+    """A price or volume of a candle read from a file, digit for digit, as the store returns it."""
+    assert c.exact is not None, "candles read from files keep their digits"
+    return Decimal(text8(c.exact[DECIMAL_FIELDS.index(name)]))

@@ -10,7 +10,7 @@ import numpy as np
 import talib
 
 from tests.data_paths import VISION_ZIPS
-from tests.e2e.harness import config_file, exchange_process, kinds_spec, parse_span, tuichart
+from tests.e2e.harness import config_file, exact, exchange_process, kinds_spec, parse_span, tuichart
 from tuichart.domain import MINUTE_MS
 from tuichart.exchange.faults import KINDS
 from tuichart.market.vision import read_kline_file
@@ -25,16 +25,16 @@ def source() -> dict[int, tuple[object, ...]]:
     for z in VISION_ZIPS:
         for c in read_kline_file(z):
             rows[c.open_time] = (
-                c.open,
-                c.high,
-                c.low,
-                c.close,
-                c.volume,
+                exact(c, "open"),
+                exact(c, "high"),
+                exact(c, "low"),
+                exact(c, "close"),
+                exact(c, "volume"),
                 c.close_time,
-                c.quote_volume,
+                exact(c, "quote_volume"),
                 c.trades,
-                c.taker_buy_volume,
-                c.taker_buy_quote_volume,
+                exact(c, "taker_buy_volume"),
+                exact(c, "taker_buy_quote_volume"),
             )
     return rows
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
@@ -145,3 +145,40 @@ def test_presets_and_backoff() -> None:
     b.reset()
     low = Backoff(rand=lambda: 0.0)
     assert b.next_delay() == 1 and low.next_delay() == 0.5
+
+
+async def test_answers_that_are_not_the_expected_json_are_retried() -> None:
+    """A look-alike server whose 200s are first an HTML page, then JSON of the wrong shape, then a short row."""
+    good = [[DAY1, "1.00000000", "2.00000000", "0.50000000", "1.50000000", "3.00000000", DAY1 + 59_999,
+             "4.50000000", 7, "1.00000000", "1.50000000", "0"]]  # fmt: skip
+    answers: list[Callable[[], web.Response]] = [
+        lambda: web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html"),
+        lambda: web.json_response({"unexpected": "object"}),
+        lambda: web.json_response([good[0][:5]]),
+        lambda: web.json_response(good),
+    ]
+    served: list[int] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        served.append(1)
+        return answers[min(len(served), len(answers)) - 1]()
+
+    app = web.Application()
+    app.router.add_get("/api/v3/klines", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    sleeps = Sleeps()
+    try:
+        async with RestClient(f"http://127.0.0.1:{port}", policy=RetryPolicy(sleep=sleeps)) as rest:
+            page = await rest.klines(KEY)
+            assert len(served) == 4 and len(sleeps.calls) == 3  # three bad answers, each waited out
+            assert [(c.open_time, c.close, c.trades) for c in page] == [(DAY1, 1.5, 7)]
+            served.clear()
+            answers[3] = answers[0]  # never right: a clear failure after the policy's tries
+            with pytest.raises(ExchangeError, match=r"kept failing .*not the expected JSON"):
+                await rest.klines(KEY)
+    finally:
+        await runner.cleanup()

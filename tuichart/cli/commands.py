@@ -26,8 +26,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.data_dir, args.exchange)
     paths = [Path(p) for p in args.paths]
+    symbol = normalize_symbol(args.symbol) if args.symbol else None
+    interval = Interval.parse(args.interval) if args.interval else None
     with progress_bar() as progress:
-        files, verified = prepare_import(paths, progress)
+        files, verified = prepare_import(paths, progress, symbol=symbol, interval=interval)
         with Store.open(settings.data_dir, fallback=False) as store:
             report = import_files(store, files, verified, progress)
             if report.failed and not report.files:  # raised inside, so a store this run created is removed

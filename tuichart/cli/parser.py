@@ -69,10 +69,18 @@ def command_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import data.binance.vision kline files into the store",
-        description="Import kline zips/CSVs (ms or µs times); a sibling .CHECKSUM is verified.",
+        help="import kline files (data.binance.vision zips/CSVs, or what export wrote) into the store",
+        description="Import kline files: data.binance.vision zips/CSVs (ms or µs times; a sibling .CHECKSUM is "
+        "verified), and the CSV (header or not) and Parquet files `tuichart export` writes. A file whose name does "
+        "not say its series (SYMBOL-INTERVAL-DATE.zip) needs --symbol and -i; exported Parquet says it itself. "
+        "Prices and volumes are stored digit for digit.",
+        epilog="examples:\n  tuichart import BTCUSDT-1m-2024-01.zip\n  tuichart import ~/klines/\n"
+        "  tuichart import btc.csv --symbol BTCUSDT -i 1m\n  tuichart import btc.parquet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    imp.add_argument("--symbol", metavar="SYMBOL", help="the series of files whose names do not say it")
+    imp.add_argument("-i", "--interval", help="the interval of files whose names do not say it")
     _common(imp)
 
     bf = sub.add_parser("backfill", help="download closed candles over REST into the store (resumable)")

@@ -16,7 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from tuichart.domain import Candle, Interval, SeriesKey, TickerEvent
+from tuichart.decimals import float8
+from tuichart.domain import DECIMAL_FIELDS, Candle, Interval, SeriesKey, TickerEvent
 from tuichart.exchange.listing import split_symbol
 
 FIELDS = (
@@ -48,6 +49,8 @@ class Bars:
     trades: np.ndarray
     taker_buy_volume: np.ndarray
     taker_buy_quote_volume: np.ndarray
+    units: np.ndarray | None = None
+    """Replayed files' exact DECIMAL_FIELDS (rows of Python ints, units of 1e-8), served digit for digit."""
 
     @classmethod
     def from_candles(cls, candles: list[Candle], step: int) -> Bars:
@@ -60,7 +63,11 @@ class Bars:
             )
             for f in FIELDS
         }
-        return cls(step, **cols)
+        units = None
+        if ordered and all(c.exact is not None for c in ordered):
+            units = np.empty((len(ordered), len(DECIMAL_FIELDS)), dtype=object)
+            units[:] = [c.exact for c in ordered]
+        return cls(step, **cols, units=units)
 
     def __len__(self) -> int:
         return len(self.open_time)
@@ -69,9 +76,22 @@ class Bars:
         """Add later candles."""
         for f in FIELDS:
             setattr(self, f, np.concatenate([getattr(self, f), getattr(other, f)]))
+        both = self.units is not None and other.units is not None
+        self.units = np.concatenate([self.units, other.units]) if both else None
+
+
+def _exact(units: np.ndarray, lo: int, hi: int) -> tuple[int, ...]:
+    """The exact DECIMAL_FIELDS of base rows lo..hi aggregated (Python ints: sums stay exact)."""
+    rows = units[lo:hi]
+    o, h, low, c = rows[0, 0], max(rows[:, 1]), min(rows[:, 2]), rows[-1, 3]
+    return (o, h, low, c, *(sum(rows[:, j]) for j in range(4, len(DECIMAL_FIELDS))))
 
 
 def _aggregate(b: Bars, lo: int, hi: int, open_time: int, close_time: int) -> Candle:
+    if b.units is not None:
+        exact = _exact(b.units, lo, hi)
+        o, h, low, c, v, q, tv, tq = map(float8, exact)
+        return Candle(open_time, o, h, low, c, v, close_time, q, int(b.trades[lo:hi].sum()), tv, tq, exact)
     return Candle(
         open_time,
         float(b.open[lo]),

@@ -12,14 +12,18 @@ Parsing never raises: a frame that does not decode is counted in `FrameParser.ma
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
-from tuichart.domain import Candle, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.decimals import float8, text8, units8, units8_of
+from tuichart.domain import DECIMAL_FIELDS, Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +58,16 @@ class _K(msgspec.Struct):
     T: int
     s: str
     i: str
-    o: float
-    c: float
-    h: float
-    l: float  # noqa: E741 - Binance's field name
-    v: float
+    o: str  # decimal text: a closed candle is stored digit for digit
+    c: str
+    h: str
+    l: str  # noqa: E741 - Binance's field name
+    v: str
     n: int
     x: bool
-    q: float
-    V: float
-    Q: float
+    q: str
+    V: str
+    Q: str
 
 
 class _Kline(msgspec.Struct, tag_field="e", tag="kline"):
@@ -131,7 +135,15 @@ class FrameParser:
     _keys: dict[tuple[str, str], SeriesKey] = field(default_factory=dict)
 
     def parse(self, frame: str | bytes) -> list[Event]:
-        """Events in one frame (usually one; `!miniTicker@arr` gives several; junk gives none)."""
+        """Events in one frame (usually one; `!miniTicker@arr` gives several; junk gives none); never raises."""
+        try:
+            return self._parse(frame)
+        except Exception:  # any bytes can arrive: a frame we cannot read is counted, never raised
+            self.malformed += 1
+            log.debug("dropped a malformed frame: %r", frame[:200])
+            return []
+
+    def _parse(self, frame: str | bytes) -> list[Event]:
         try:
             return [self._kline(self._fast.decode(frame).data)]
         except (msgspec.DecodeError, KeyError, ValueError):
@@ -195,7 +207,24 @@ class FrameParser:
         if key is None:
             key = SeriesKey(k.s, Interval(k.i))
             self._keys[(k.s, k.i)] = key
-        candle = Candle(k.t, k.o, k.h, k.l, k.c, k.v, k.T, k.q, k.n, k.V, k.Q)
+        if k.x:  # closed candles are stored: keep their exact digits
+            exact = (
+                units8(k.o),
+                units8(k.h),
+                units8(k.l),
+                units8(k.c),
+                units8(k.v),
+                units8(k.q),
+                units8(k.V),
+                units8(k.Q),
+            )
+            o, h, low, c, v, q, tv, tq = map(float8, exact)
+            candle = Candle(k.t, o, h, low, c, v, k.T, q, k.n, tv, tq, exact)
+        else:
+            candle = Candle(
+                k.t, float(k.o), float(k.h), float(k.l), float(k.c), float(k.v), k.T, float(k.q), k.n, float(k.V),
+                float(k.Q),
+            )  # fmt: skip
         return KlineEvent(key, candle, k.x, p.E)
 
 
@@ -262,21 +291,17 @@ class Ticker24h:
     close_time: int
 
 
-def parse_kline_row(row: Sequence[Any]) -> Candle:
-    """Candle from one 12-element REST/CSV row (prices as strings or numbers, times in ms)."""
-    return Candle(
-        int(row[0]),
-        float(row[1]),
-        float(row[2]),
-        float(row[3]),
-        float(row[4]),
-        float(row[5]),
-        int(row[6]),
-        float(row[7]),
-        int(row[8]),
-        float(row[9]),
-        float(row[10]),
-    )
+_DECIMAL_COLUMNS = (1, 2, 3, 4, 5, 7, 9, 10)  # of the 12-column row: the DECIMAL_FIELDS
+
+
+def parse_kline_row(row: Sequence[Any], open_time: int | None = None, close_time: int | None = None) -> Candle:
+    """Candle from one 12-element REST/CSV row (prices as decimal text, kept exact, or numbers; times in ms
+    unless given)."""
+    exact = tuple(units8_of(row[i]) for i in _DECIMAL_COLUMNS)
+    o, h, low, c, v, q, tv, tq = map(float8, exact)
+    t_open = int(row[0]) if open_time is None else open_time
+    t_close = int(row[6]) if close_time is None else close_time
+    return Candle(t_open, o, h, low, c, v, t_close, q, int(row[8]), tv, tq, exact)
 
 
 def parse_klines(rows: Iterable[Sequence[Any]]) -> list[Candle]:
@@ -327,26 +352,22 @@ def fmt8(x: float) -> str:
     return f"{x:.8f}"
 
 
+def decimal_texts(c: Candle) -> tuple[str, ...]:
+    """The candle's DECIMAL_FIELDS as Binance writes them: its exact digits when it has them."""
+    if c.exact is not None:
+        return tuple(map(text8, c.exact))
+    return tuple(fmt8(getattr(c, name)) for name in DECIMAL_FIELDS)
+
+
 def kline_row(c: Candle) -> list[Any]:
     """The 12-element REST row for a candle."""
-    return [
-        c.open_time,
-        fmt8(c.open),
-        fmt8(c.high),
-        fmt8(c.low),
-        fmt8(c.close),
-        fmt8(c.volume),
-        c.close_time,
-        fmt8(c.quote_volume),
-        c.trades,
-        fmt8(c.taker_buy_volume),
-        fmt8(c.taker_buy_quote_volume),
-        "0",
-    ]
+    o, h, low, close, v, q, tv, tq = decimal_texts(c)
+    return [c.open_time, o, h, low, close, v, c.close_time, q, c.trades, tv, tq, "0"]
 
 
 def kline_payload(key: SeriesKey, c: Candle, closed: bool, event_time: int) -> dict[str, Any]:
     """The raw `kline` event payload for a candle state."""
+    o, h, low, close, v, q, tv, tq = decimal_texts(c)
     return {
         "e": "kline",
         "E": event_time,
@@ -358,16 +379,16 @@ def kline_payload(key: SeriesKey, c: Candle, closed: bool, event_time: int) -> d
             "i": key.interval.value,
             "f": -1 if c.trades == 0 else 0,
             "L": -1 if c.trades == 0 else c.trades - 1,
-            "o": fmt8(c.open),
-            "c": fmt8(c.close),
-            "h": fmt8(c.high),
-            "l": fmt8(c.low),
-            "v": fmt8(c.volume),
+            "o": o,
+            "c": close,
+            "h": h,
+            "l": low,
+            "v": v,
             "n": c.trades,
             "x": closed,
-            "q": fmt8(c.quote_volume),
-            "V": fmt8(c.taker_buy_volume),
-            "Q": fmt8(c.taker_buy_quote_volume),
+            "q": q,
+            "V": tv,
+            "Q": tq,
             "B": "0",
         },
     }

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,6 +27,11 @@ from tuichart.market.protocol import (
 
 log = logging.getLogger(__name__)
 KLINES_LIMIT = 1000
+T = TypeVar("T")
+
+
+def _as_is(body: Any) -> Any:
+    return body
 
 
 @dataclass(slots=True)
@@ -80,8 +85,15 @@ class RestClient:
         await self.policy.sleep(wait * self.policy.scale)
         self.used_weight = 0
 
-    async def get(self, path: str, params: dict[str, Any] | None = None, weight: int = 1) -> Any:
-        """GET /api/v3/<path> and decode JSON, waiting out 429s and retrying 5xx and network errors."""
+    async def get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        weight: int = 1,
+        parse: Callable[[Any], T] = _as_is,
+    ) -> T:
+        """GET /api/v3/<path>, decode its JSON and `parse` it, waiting out 429s and retrying 5xx, network errors
+        and answers that are not what `parse` expects (an HTML error page, a short row)."""
         backoff = self.policy.backoff()
         await self._respect_weight(weight)
         last_error = ""
@@ -98,7 +110,13 @@ class RestClient:
             if used is not None and used.isdigit():
                 self.used_weight = int(used)
             if resp.status_code == 200:
-                return resp.json()
+                try:
+                    return parse(resp.json())
+                except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+                    last_error = f"an answer that is not the expected JSON ({exc.__class__.__name__})"
+                    log.warning("%s from %s; retrying", last_error, path)
+                    await self.policy.sleep(backoff.next_delay() * self.policy.scale)
+                    continue
             if resp.status_code in (418, 429):
                 retry_after = float(resp.headers.get("retry-after", "1") or 1)
                 if resp.status_code == 418 or retry_after > self.policy.max_wait:
@@ -146,13 +164,12 @@ class RestClient:
 
     async def server_time(self) -> int:
         """The exchange's clock in ms."""
-        body = await self.get("time")
-        return int(body["serverTime"])
+        return await self.get("time", parse=lambda body: int(body["serverTime"]))
 
     async def exchange_info(self) -> ExchangeInfo:
         """exchangeInfo (fetched once); also learns the request-weight limit."""
         if self._info is None:
-            self._info = parse_exchange_info(await self.get("exchangeInfo", weight=20))
+            self._info = await self.get("exchangeInfo", weight=20, parse=parse_exchange_info)
             self.weight_limit = self._info.weight_limit_1m
         return self._info
 
@@ -188,7 +205,7 @@ class RestClient:
             params["startTime"] = start_ms
         if end_ms is not None:
             params["endTime"] = end_ms
-        return parse_klines(await self.get("klines", params, weight=2))
+        return await self.get("klines", params, weight=2, parse=parse_klines)
 
     async def closed_klines(
         self, key: SeriesKey, start_ms: int, end_ms: int | None = None, *, now_ms: int | None = None
@@ -208,7 +225,9 @@ class RestClient:
     async def ticker_24hr(self, symbols: Sequence[str]) -> list[Ticker24h]:
         """FULL 24 h tickers for the symbols."""
         if len(symbols) == 1:
-            return [parse_ticker_24hr(await self.get("ticker/24hr", {"symbol": symbols[0]}, weight=2))]
+            return [await self.get("ticker/24hr", {"symbol": symbols[0]}, weight=2, parse=parse_ticker_24hr)]
         quoted = "[" + ",".join(f'"{s}"' for s in symbols) + "]"
         weight = 2 if len(symbols) <= 20 else 40 if len(symbols) <= 100 else 80
-        return [parse_ticker_24hr(t) for t in await self.get("ticker/24hr", {"symbols": quoted}, weight=weight)]
+        return await self.get(
+            "ticker/24hr", {"symbols": quoted}, weight=weight, parse=lambda body: [parse_ticker_24hr(t) for t in body]
+        )

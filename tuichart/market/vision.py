@@ -13,46 +13,82 @@ from pathlib import Path
 
 from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.errors import BadInput
-from tuichart.market.protocol import fmt8
+from tuichart.market.protocol import kline_row, parse_kline_row
 
 _NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)-(?P<interval>[0-9]+[smhdwM]|1mo)-(?P<date>\d{4}-\d{2}(?:-\d{2})?)$")
 # Times at or above this are microseconds (2025+ spot files); ms values stay below it until the year 5138.
 _MICROS_THRESHOLD = 100_000_000_000_000
 
 
+_SUFFIXES = (".zip", ".csv", ".parquet")
+
+
 @dataclass(frozen=True, slots=True)
 class KlineFile:
-    """A kline file with the series its name declares."""
+    """A kline file with its series: named by the file, by --symbol/-i, or (None) by a Parquet file's columns."""
 
     path: Path
-    key: SeriesKey
+    key: SeriesKey | None
 
 
-def key_from_name(path: Path) -> SeriesKey:
-    """Series from a file name such as `BTCUSDT-1m-2020-01-01.zip` (month files say `1mo`)."""
+def name_key(path: Path) -> SeriesKey | None:
+    """Series from a data.binance.vision file name such as `BTCUSDT-1m-2020-01-01.zip` (month files say `1mo`)."""
     stem = path.name
-    for suffix in (".zip", ".csv"):
+    for suffix in _SUFFIXES:
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
     m = _NAME.match(stem)
-    if not m:
+    return SeriesKey(m["symbol"], Interval.parse(m["interval"])) if m else None
+
+
+def key_from_name(path: Path) -> SeriesKey:
+    """Series from a data.binance.vision file name; BadInput when the name does not say it."""
+    key = name_key(path)
+    if key is None:
         raise BadInput(f"{path.name}: not a data.binance.vision kline file name (SYMBOL-INTERVAL-DATE.zip)")
-    return SeriesKey(m["symbol"], Interval.parse(m["interval"]))
+    return key
 
 
-def find_kline_files(paths: Iterable[Path]) -> list[KlineFile]:
-    """Kline files named by `paths` (files, or directories searched recursively), sorted by name."""
+def file_key(path: Path, symbol: str | None = None, interval: Interval | None = None) -> SeriesKey | None:
+    """The series a file holds: --symbol/-i where given, else its name; None for a Parquet file that says it in
+    its columns. BadInput when nothing says it, or the name says otherwise."""
+    named = name_key(path)
+    if named is not None and symbol is not None and symbol != named.symbol:
+        raise BadInput(f"{path.name}: the file name says {named.symbol}, not {symbol}")
+    if named is not None and interval is not None and interval != named.interval:
+        raise BadInput(f"{path.name}: the file name says {named.interval.value}, not {interval.value}")
+    if symbol and interval:
+        return SeriesKey(symbol, interval)
+    if named is not None:
+        return named
+    if path.suffix == ".parquet" and not symbol and not interval:
+        return None
+    raise BadInput(
+        f"{path.name}: the name does not say the symbol and interval (SYMBOL-INTERVAL-DATE.zip); "
+        "give --symbol SYMBOL -i INTERVAL"
+    )
+
+
+def find_kline_files(
+    paths: Iterable[Path], symbol: str | None = None, interval: Interval | None = None
+) -> list[KlineFile]:
+    """Kline files named by `paths` (files, or directories searched recursively), sorted by series and name.
+
+    In a directory: data.binance.vision files and Parquet files, and with --symbol and -i every CSV too.
+    """
     found: list[KlineFile] = []
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.suffix in (".zip", ".csv") and _NAME.match(f.name.rsplit(".", 1)[0]):
-                    found.append(KlineFile(f, key_from_name(f)))
+                if f.suffix not in _SUFFIXES or not f.is_file():
+                    continue
+                if name_key(f) is not None or f.suffix == ".parquet" or (symbol and interval and f.suffix == ".csv"):
+                    found.append(KlineFile(f, file_key(f, symbol, interval)))
         elif p.exists():
-            found.append(KlineFile(p, key_from_name(p)))
+            found.append(KlineFile(p, file_key(p, symbol, interval)))
         else:
             raise BadInput(f"{p}: no such file or directory")
-    found.sort(key=lambda k: (k.key.symbol, k.key.interval.value, k.path.name))
+    found.sort(key=lambda k: (k.key.symbol, k.key.interval.value, k.path.name) if k.key else ("", "", k.path.name))
     return found
 
 
@@ -78,26 +114,15 @@ def _to_ms(value: str) -> int:
 
 
 def parse_csv_rows(rows: Iterable[list[str]], source: str) -> Iterator[Candle]:
-    """Candles from CSV rows; a header row is skipped, µs times become ms, a bad row raises BadInput."""
+    """Candles from CSV rows (values kept exact); a header row is skipped, µs times become ms, a bad row raises
+    BadInput."""
     for n, row in enumerate(rows, 1):
         if not row:
             continue
         if n == 1 and not row[0].strip().isdigit():
             continue
         try:
-            yield Candle(
-                _to_ms(row[0]),
-                float(row[1]),
-                float(row[2]),
-                float(row[3]),
-                float(row[4]),
-                float(row[5]),
-                _to_ms(row[6]),
-                float(row[7]),
-                int(row[8]),
-                float(row[9]),
-                float(row[10]),
-            )
+            yield parse_kline_row(row, _to_ms(row[0]), _to_ms(row[6]))
         except (ValueError, IndexError):
             raise BadInput(f"{source}: line {n} is not a kline row: {','.join(row)[:80]!r}") from None
 
@@ -123,9 +148,5 @@ def read_kline_file(path: Path) -> list[Candle]:
 
 
 def format_csv_row(c: Candle) -> str:
-    """One line in Binance's 12-column layout: ms times, 8 decimal places, 'ignore' = 0."""
-    return (
-        f"{c.open_time},{fmt8(c.open)},{fmt8(c.high)},{fmt8(c.low)},{fmt8(c.close)},{fmt8(c.volume)},"
-        f"{c.close_time},{fmt8(c.quote_volume)},{c.trades},{fmt8(c.taker_buy_volume)},"
-        f"{fmt8(c.taker_buy_quote_volume)},0"
-    )
+    """One line in Binance's 12-column layout: ms times, 8 decimal places (exact digits when known), 'ignore' = 0."""
+    return ",".join(map(str, kline_row(c)))

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
 
 from tuichart.domain import SeriesKey
 from tuichart.errors import BadInput
 from tuichart.indicators import DEFAULT_STUDIES
-from tuichart.market.vision import format_csv_row
 from tuichart.services.progress import Progress, no_progress
-from tuichart.store import Store, frame_candles
-from tuichart.store.exports import export_select
+from tuichart.store import Store
+from tuichart.store.exports import binance_csv_select, export_select
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 FORMATS = ("csv", "parquet", "json")
-BINANCE_CSV_HEADER = (
-    "open_time,open,high,low,close,volume,close_time,quote_volume,trades,taker_buy_volume,taker_buy_quote_volume,ignore"
-)
-_CHUNK = 100_000
 
 
 def indicator_columns(spec: str) -> tuple[str, ...]:
@@ -54,36 +47,13 @@ def export_csv(
     indicators: Sequence[str],
     progress: Progress = no_progress,
 ) -> int:
-    """Binance's 12-column CSV (no header, re-importable); with indicator columns, a header row and those columns."""
-    frame = store.load(key, since=since, until=until)
-    ind = _indicator_values(store, key, since, until, indicators) if indicators else {}
-    total = frame.height
-    with path.open("w", encoding="ascii", newline="\n") as fh:
-        if indicators:
-            fh.write(BINANCE_CSV_HEADER + "," + ",".join(indicators) + "\n")
-        for start in range(0, total, _CHUNK):
-            lines = []
-            for c in frame_candles(frame.slice(start, _CHUNK)):
-                line = format_csv_row(c)
-                if indicators:
-                    values = ind.get(c.open_time, ())
-                    line += "," + ",".join(_fmt(v) for v in values) if values else "," * len(indicators)
-                lines.append(line)
-            fh.write("\n".join(lines) + "\n")
-            progress("exporting", min(start + _CHUNK, total), total)
+    """Binance's 12-column CSV (no header, re-importable, every price and volume digit for digit); with indicator
+    columns, a header row and those columns."""
+    total = len(store.load_columns(key, since=since, until=until)["open_time"])
+    sql, params = binance_csv_select(key, since, until, indicators=indicators)
+    store.copy_to(sql, params, str(path), f"FORMAT csv, HEADER {'true' if indicators else 'false'}")
+    progress("exporting", total, total)
     return total
-
-
-def _fmt(v: float | None) -> str:
-    return "" if v is None or math.isnan(v) else repr(v)
-
-
-def _indicator_values(
-    store: Store, key: SeriesKey, since: int | None, until: int | None, columns: Sequence[str]
-) -> dict[int, tuple[float | None, ...]]:
-    sql, params = export_select(key, since, until, indicators=columns)
-    rows = store.query(f"SELECT epoch_ms(open_time), {', '.join(columns)} FROM ({sql})", params)
-    return {int(cast(int, r[0])): cast(tuple[float | None, ...], r[1:]) for r in rows}
 
 
 def export_series(

@@ -12,12 +12,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
+from tuichart.candle_check import candle_problem
 from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import TuichartError
 from tuichart.market.rest import RestClient
 from tuichart.market.stream import KlineStream
 
 log = logging.getLogger(__name__)
+CLOCK_SKEW_MS = 1_000
+MAX_CLOCK_JUMP_MS = 86_400_000  # one day of exchange time between two events: a faster clock is a forged one
 FeedEvent = KlineEvent | TickerEvent | FeedStatus | Gap
 
 
@@ -47,18 +50,24 @@ class MarketFeed:
         self._forming: dict[SeriesKey, int] = {}
         self._reported: set[tuple[SeriesKey, int]] = set()
         self._stale: set[SeriesKey] = set()
+        self._watched: set[SeriesKey] = set(stream.keys)
+        self._warned: set[tuple[SeriesKey, str]] = set()
         self.backfilled = 0
+        self.rejected = 0
+        """Klines refused before they reached anyone: unsound values, future times, unsubscribed series."""
 
     async def watch(self, keys: Iterable[SeriesKey]) -> None:
         """Stream more series; each is backfilled from its last known closed candle with the next event."""
         keys = list(keys)
         await self.stream.add(keys)
+        self._watched.update(keys)
         self._stale.update(keys)
 
     async def unwatch(self, keys: Iterable[SeriesKey]) -> None:
         """Stop streaming series."""
         keys = list(keys)
         await self.stream.remove(keys)
+        self._watched.difference_update(keys)
         for key in keys:
             self._stale.discard(key)
             self._forming.pop(key, None)
@@ -69,6 +78,25 @@ class MarketFeed:
         if mine is None:
             return known
         return mine.open_time if known is None else max(known, mine.open_time)
+
+    def _refused(self, key: SeriesKey, candle: Candle, problem: str | None) -> bool:
+        """Count (and log once per series and reason) a kline that must reach no one; False when sound."""
+        if problem is None:
+            return False
+        self.rejected += 1
+        if (key, problem) not in self._warned:
+            self._warned.add((key, problem))
+            log.warning("rejected a %s kline opening at %d: %s (further ones counted)", key, candle.open_time, problem)
+        return True
+
+    def _stream_problem(self, ev: KlineEvent, clock: int) -> str | None:
+        if ev.key not in self._watched:
+            return "a series not subscribed"
+        if clock and ev.event_time > clock + MAX_CLOCK_JUMP_MS:
+            return "an event time far ahead of the exchange's clock"
+        if ev.candle.open_time > ev.event_time + CLOCK_SKEW_MS:
+            return "an open time after the exchange's clock"
+        return candle_problem(ev.key, ev.candle)
 
     def _accept(self, key: SeriesKey, candle: Candle) -> bool:
         """True when this closed candle is new (or revises the last one emitted)."""
@@ -92,6 +120,11 @@ class MarketFeed:
         try:
             async for page in self.rest.closed_klines(key, start, now_ms=now):
                 for c in page:
+                    too_late = c.close_time > now + CLOCK_SKEW_MS
+                    if self._refused(key, c, "a close time after the exchange's clock" if too_late else None):
+                        continue
+                    if self._refused(key, c, candle_problem(key, c)):
+                        continue
                     if c.open_time > expected:
                         gap = self._gap(key, expected, c.open_time)
                         if gap is not None:
@@ -141,6 +174,8 @@ class MarketFeed:
                     clock = await self._server_now(clock or int(time.time() * 1000))
                     async for item in self._backfill_all(clock):
                         yield item
+                continue
+            if isinstance(ev, KlineEvent) and self._refused(ev.key, ev.candle, self._stream_problem(ev, clock)):
                 continue
             clock = max(clock, ev.event_time)
             if isinstance(ev, KlineEvent):

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from tuichart.errors import StoreError
-from tuichart.store.schema import EXPECTED_KLINE_COLUMNS, SCHEMA_VERSION, STATEMENTS
+from tuichart.store.schema import EXPECTED_KLINE_COLUMNS, SCHEMA_VERSION, STATEMENTS, UPGRADES
 
 STORE_FILE = "tuichart.duckdb"
 
@@ -89,8 +89,12 @@ def _stored_version(conn: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row and str(row[0]).isdigit() else 0
 
 
-def _init_schema(conn: duckdb.DuckDBPyConnection) -> None:
+def _init_schema(conn: duckdb.DuckDBPyConnection, stored_version: int | None = None) -> None:
     conn.execute("BEGIN")
+    for version, upgrade in UPGRADES.items():
+        if stored_version is not None and stored_version < version:
+            for stmt in upgrade:
+                conn.execute(stmt)
     for stmt in STATEMENTS:
         conn.execute(stmt)
     conn.execute("INSERT OR REPLACE INTO tuichart_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
@@ -128,8 +132,9 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
         return Opened(conn, StoreMode.MEMORY, None, notice)
     try:
         known = _check_schema(conn, path)
-        if not read_only and (not known or _stored_version(conn) < SCHEMA_VERSION):
-            _init_schema(conn)  # every statement is idempotent, so an older store just gains what is new
+        stored = _stored_version(conn) if known else None
+        if not read_only and (stored is None or stored < SCHEMA_VERSION):
+            _init_schema(conn, stored)  # the upgrades, then idempotent statements: an older store gains what is new
     except StoreError:
         conn.close()
         raise

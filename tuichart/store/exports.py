@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tuichart.domain import SeriesKey
-from tuichart.store.schema import INDICATOR_COLUMNS
+from tuichart.store.schema import DECIMAL_COLUMNS, INDICATOR_COLUMNS
 
 
 def export_select(
@@ -36,3 +36,22 @@ def export_select(
         where += " AND k.open_time <= make_timestamp(? * 1000)"
         params.append(until)
     return f"SELECT {cols} FROM klines k{join} WHERE {where} ORDER BY k.open_time", params
+
+
+_CSV_TEXT = "CAST(CAST(k.{c} AS DECIMAL(38,8)) AS VARCHAR) AS {c}"  # 8 places, digit for digit
+
+
+def binance_csv_select(
+    key: SeriesKey, since: int | None, until: int | None, *, indicators: Sequence[str] = ()
+) -> tuple[str, list[object]]:
+    """SQL selecting a series in Binance's 12-column kline layout (ms times, exact 8-place text), then
+    `indicators`."""
+    sql, params = export_select(key, since, until, indicators=indicators)
+    text = {c: _CSV_TEXT.format(c=c) for c in DECIMAL_COLUMNS}
+    cols = (
+        "epoch_ms(k.open_time) AS open_time, {open}, {high}, {low}, {close}, {volume}, "
+        "epoch_ms(k.close_time) AS close_time, {quote_volume}, k.trades, {taker_buy_volume}, "
+        "{taker_buy_quote_volume}, 0 AS ignore"
+    ).format_map(text)
+    cols += "".join(f", k.{c}" for c in indicators)
+    return f"SELECT {cols} FROM ({sql}) k", params

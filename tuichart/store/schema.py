@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: alerts_fired
+SCHEMA_VERSION = 3  # 2: alerts_fired; 3: prices and volumes DECIMAL(38,8)
 
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "ema_12",
@@ -40,12 +40,12 @@ STATEMENTS: tuple[str, ...] = (
     symbol VARCHAR NOT NULL,
     "interval" VARCHAR NOT NULL,
     open_time TIMESTAMP NOT NULL,
-    open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE,
+    open DECIMAL(38,8), high DECIMAL(38,8), low DECIMAL(38,8), close DECIMAL(38,8), volume DECIMAL(38,8),
     close_time TIMESTAMP,
-    quote_volume DOUBLE,
+    quote_volume DECIMAL(38,8),
     trades BIGINT,
-    taker_buy_volume DOUBLE,
-    taker_buy_quote_volume DOUBLE,
+    taker_buy_volume DECIMAL(38,8),
+    taker_buy_quote_volume DECIMAL(38,8),
     PRIMARY KEY (symbol, "interval", open_time))""",
     f"""CREATE TABLE IF NOT EXISTS indicators (
     symbol VARCHAR NOT NULL,
@@ -71,11 +71,24 @@ STATEMENTS: tuple[str, ...] = (
     price DOUBLE,
     value DOUBLE,
     source VARCHAR NOT NULL)""",
+    # For analysis: doubles beside the indicators (the exact digits stay in klines).
     f"""CREATE OR REPLACE VIEW ohlc_data AS
-SELECT k.open_time AS "timestamp", k.symbol, k."interval", k.open, k.high, k.low, k.close, k.volume,
+SELECT k.open_time AS "timestamp", k.symbol, k."interval", CAST(k.open AS DOUBLE) AS open,
+       CAST(k.high AS DOUBLE) AS high, CAST(k.low AS DOUBLE) AS low, CAST(k.close AS DOUBLE) AS close,
+       CAST(k.volume AS DOUBLE) AS volume,
        {_INDICATOR_SELECT}
 FROM klines k LEFT JOIN indicators i
   ON i.symbol = k.symbol AND i."interval" = k."interval" AND i.open_time = k.open_time""",
 )
+
+DECIMAL_TYPE = "DECIMAL(38,8)"
+"""Binance writes prices and volumes with 8 decimal places and up to 20+ significant digits: kept exactly."""
+
+DECIMAL_COLUMNS: tuple[str, ...] = tuple(c for c in KLINE_VALUE_COLUMNS if c not in ("close_time", "trades"))
+
+# A version-2 store kept them as DOUBLE; widening keeps every value (a double's 8-place rounding).
+UPGRADES: dict[int, tuple[str, ...]] = {
+    3: tuple(f"ALTER TABLE klines ALTER {c} TYPE {DECIMAL_TYPE}" for c in DECIMAL_COLUMNS),
+}
 
 EXPECTED_KLINE_COLUMNS: tuple[str, ...] = ("symbol", "interval", "open_time", *KLINE_VALUE_COLUMNS)

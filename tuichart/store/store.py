@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from tuichart.domain import CANDLE_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
+from tuichart.decimals import units8
+from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.db import StoreMode, open_database, remove_created
-from tuichart.store.schema import INDICATOR_COLUMNS
+from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ _SELECT_CANDLE = (
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
 )
 _INT_FIELDS = frozenset({"open_time", "close_time", "trades"})
+_ONE = 100_000_000  # units of 1e-8 in one
+_WHOLE = "_whole"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,40 @@ def candles_columns(candles: Sequence[Candle]) -> Columns:
         name: np.fromiter((getattr(c, name) for c in candles), np.int64 if name in _INT_FIELDS else np.float64)
         for name in CANDLE_FIELDS
     }
+
+
+def exact_columns(candles: Sequence[Candle]) -> Columns:
+    """Columns to store: prices and volumes as float64 values, or, when any candle has its source's exact digits,
+    as int64 units of 1e-8 (with a `<name>_whole` column beside when a value is past int64's ~9.2e10)."""
+    columns = candles_columns(candles)
+    if any(c.exact is not None for c in candles):
+        exact = [c.exact if c.exact is not None else _units_of(c) for c in candles]
+        for j, name in enumerate(DECIMAL_FIELDS):
+            columns.update(_unit_columns(name, [e[j] for e in exact]))
+    return columns
+
+
+def _units_of(c: Candle) -> tuple[int, ...]:
+    return tuple(units8(f"{getattr(c, name):.8f}") for name in DECIMAL_FIELDS)
+
+
+def _unit_columns(name: str, units: list[int]) -> Columns:
+    try:
+        return {name: np.array(units, np.int64)}
+    except OverflowError:
+        whole, frac = zip(*(divmod(u, _ONE) for u in units), strict=True)
+        return {name: np.array(frac, np.int64), name + _WHOLE: np.array(whole, np.int64)}
+
+
+def _decimal_sql(name: str, batch: Columns) -> str:
+    """The exact DECIMAL(38,8) of a price/volume column, whether it holds values or units of 1e-8."""
+    if batch[name].dtype.kind == "f":
+        return f"CAST({name} AS {DECIMAL_TYPE})"
+    if name + _WHOLE in batch:
+        return f"CAST(CAST({name}{_WHOLE} AS HUGEINT) * {_ONE} + {name} AS DECIMAL(38,0)) * 0.00000001"
+    if len(batch[name]) and int(np.abs(batch[name]).max()) >= 10**18:  # past DECIMAL(18,0), the fast path
+        return f"CAST(CAST({name} AS HUGEINT) AS DECIMAL(38,0)) * 0.00000001"
+    return f"CAST(CAST({name} AS DECIMAL(18,0)) * 0.00000001 AS {DECIMAL_TYPE})"
 
 
 def columns_candles(columns: Columns) -> list[Candle]:
@@ -139,20 +176,22 @@ class Store:
         """Insert or replace closed candles of one series; returns how many rows were written."""
         if not candles:
             return 0
-        return self.upsert_columns(key, candles_columns(candles))
+        return self.upsert_columns(key, exact_columns(candles))
 
     def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
-        """Insert or replace columns of closed candles (store names, ms times) in one transaction."""
+        """Insert or replace columns of closed candles (store names, ms times; prices and volumes as float64 values
+        or int64 units of 1e-8, see `exact_columns`) in one transaction."""
         self._writable()
         rows = len(batch["open_time"])
         if rows == 0:
             return 0
+        values = {name: _decimal_sql(name, batch) for name in DECIMAL_FIELDS}
         select = (
             "SELECT ?, ?, "
             + _TS.format(c="open_time")
-            + ", open, high, low, close, volume, "
+            + ", {open}, {high}, {low}, {close}, {volume}, ".format_map(values)
             + _TS.format(c="close_time")
-            + ", quote_volume, trades, taker_buy_volume, taker_buy_quote_volume FROM batch"
+            + ", {quote_volume}, trades, {taker_buy_volume}, {taker_buy_quote_volume} FROM batch".format_map(values)
         )
         params = [key.symbol, key.interval.value]
         with self._lock:
