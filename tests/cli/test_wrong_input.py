@@ -102,7 +102,7 @@ def test_a_folder_with_a_bad_zip_says_what_was_imported_and_what_was_not(tmp_pat
     r = run_cli("import", folder, "--data-dir", data)
     refused(
         r,
-        f"imported 2 file(s) (2880 BTCUSDT 1m candles) into {data}; "
+        f"imported 2 files (2880 BTCUSDT 1m candles) into {data}; "
         "not imported: BTCUSDT-1m-2020-01-05.zip: not a readable kline file (BadZipFile)",
     )
     con = duckdb.connect(str(data / STORE_FILE), read_only=True)

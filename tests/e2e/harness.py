@@ -30,7 +30,11 @@ class ExchangeProcess:
 
     def clock(self) -> int:
         """The exchange's market time in ms."""
-        return int(httpx.get(f"{self.url}/api/v3/time", timeout=5).json()["serverTime"])
+        for _ in range(20):  # injected REST faults still pending are answered first
+            r = httpx.get(f"{self.url}/api/v3/time", timeout=5)
+            if r.status_code == 200 and r.headers.get("content-type", "").startswith("application/json"):
+                return int(r.json()["serverTime"])
+        raise AssertionError(f"the exchange at {self.url} does not tell its time")
 
     def stop(self) -> str:
         """Interrupt it like Ctrl-C and collect its output."""

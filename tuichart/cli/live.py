@@ -117,6 +117,12 @@ async def _record(
             result(line)
         closed = plural(sum(stats.closed.values()), "closed candle")
         result(f"{closed} recorded, {plural(stats.reconnects, 'reconnect')}")
+        refused = [
+            plural(feed.rejected, "unsound kline") + " refused" if feed.rejected else "",
+            plural(stream.parser.malformed, "malformed frame") + " dropped" if stream.parser.malformed else "",
+        ]
+        if any(refused):
+            result(", ".join(r for r in refused if r) + " (nothing of them was stored; see the log)")
         if alerts is not None:
             result(f"{plural(alerts.fired, 'alert')} fired")
     return 0

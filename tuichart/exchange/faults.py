@@ -8,9 +8,16 @@ Spec (comma-separated):
 - `retry_after=S` sets the Retry-After seconds sent with injected 429s (default 1).
 
 Kinds: `drop` and `close1006` (the TCP connection is aborted with no close frame: clients see 1006),
-`close1008` (close frame 1008 "Too many requests"), `shutdown` (a `serverShutdown` event, then a close),
-`silence` (no events are sent; pings go on, as on a stuck stream), `http5xx` (the next REST request gets
-503 / -1001) and `http429` (the next REST request gets 429 / -1003 with Retry-After).
+`close1008` (close frame 1008 "Too many requests"), `close1011` (close frame 1011 "Internal error"),
+`shutdown` (a `serverShutdown` event, then a close), `silence` (no events are sent; pings go on, as on a stuck
+stream), `http5xx` (the next REST request gets 503 / -1001), `http429` (the next REST request gets 429 / -1003
+with Retry-After), `http418` (the same as an IP ban, 418 with Retry-After), `notjson` (the next REST request
+gets status 200 with an HTML page), `burst5xx` (the next 8 REST requests get 503).
+
+Hostile frames on every connection: `garbage` (a malformed text frame and a binary frame that is not UTF-8),
+`future` (a closed kline dated 2100-01-01), `nonfinite` (the last closed candle again with NaN and infinite
+prices), `negative` (the last closed candle again with negative prices) and `unsubscribed` (a closed kline of a
+symbol nobody subscribed to).
 """
 
 from __future__ import annotations
@@ -20,8 +27,14 @@ from dataclasses import dataclass, field
 
 from tuichart.errors import BadInput
 
-KINDS = ("drop", "close1006", "close1008", "shutdown", "silence", "http5xx", "http429")
-SOCKET_KINDS = frozenset({"drop", "close1006", "close1008", "shutdown", "silence"})
+CONNECTION_KINDS = ("drop", "close1006", "close1008", "shutdown", "silence", "http5xx", "http429")
+HOSTILE_KINDS = (
+    "close1011", "http418", "notjson", "burst5xx", "garbage", "future", "nonfinite", "negative", "unsubscribed",
+)  # fmt: skip
+KINDS = CONNECTION_KINDS + HOSTILE_KINDS
+REST_KINDS = frozenset({"http5xx", "http429", "http418", "notjson", "burst5xx"})
+SOCKET_KINDS = frozenset(KINDS) - REST_KINDS
+BURST = 8  # REST requests failed by one `burst5xx`
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +52,7 @@ class FaultPlan:
 
     timed: list[TimedFault] = field(default_factory=list)
     every: float | None = None
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = CONNECTION_KINDS
     seed: int = 0
     silence_seconds: float = 1.0
     retry_after: int = 1

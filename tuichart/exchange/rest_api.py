@@ -110,7 +110,10 @@ class RestApi:
             q = dict(request.query)
             now = time.monotonic()
             try:
-                self._inject()
+                if self._inject() == "notjson":
+                    return web.Response(
+                        text="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html"
+                    )
                 used = self.meter.spend(weight(q), now)
                 body = fn(q)
             except ApiError as err:
@@ -120,14 +123,17 @@ class RestApi:
 
         return handle
 
-    def _inject(self) -> None:
+    def _inject(self) -> str | None:
+        """Raise the next injected REST fault; a fault that is an answer (`notjson`) is returned to the caller."""
         if not self.pending:
-            return
+            return None
         kind = self.pending.popleft()
         if kind == "http5xx":
             raise ApiError(503, -1001, "Internal error; unable to process your request. Please try again.")
+        if kind == "notjson":
+            return kind
         raise ApiError(
-            429,
+            418 if kind == "http418" else 429,
             -1003,
             "Too many requests; injected by the exchange's fault plan.",
             {"Retry-After": str(self.retry_after)},

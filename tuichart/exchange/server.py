@@ -12,7 +12,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from tuichart.exchange.faults import SOCKET_KINDS, FaultPlan, parse_faults
+from tuichart.exchange.faults import BURST, SOCKET_KINDS, FaultPlan, parse_faults
 from tuichart.exchange.market import Market
 from tuichart.exchange.rest_api import RestApi
 from tuichart.exchange.sources import replay_market, synthetic_market
@@ -89,6 +89,8 @@ class EmbeddedExchange:
         log.info("injecting fault %s", kind)
         if kind in SOCKET_KINDS:
             await self.hub.inject(kind, seconds)
+        elif kind == "burst5xx":
+            self.rest.pending.extend(["http5xx"] * BURST)
         else:
             self.rest.pending.append(kind)
 

@@ -14,6 +14,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from tuichart.domain import Interval, SeriesKey
+from tuichart.exchange.hostile import hostile_kline
 from tuichart.exchange.market import Market
 from tuichart.market.protocol import kline_payload, mini_ticker_payload
 
@@ -218,6 +219,15 @@ class StreamHub:
                         transport.abort()
                 elif kind == "close1008":
                     await conn.ws.close(code=1008, message=b"Too many requests")
+                elif kind == "close1011":
+                    await conn.ws.close(code=1011, message=b"Internal error")
+                elif kind == "garbage":
+                    await conn.ws.send_str('{"data":{"e":[1]}}')
+                    await conn.ws.send_bytes(b'{"data":"\xff\xfe"}')
+                elif kind in ("future", "nonfinite", "negative", "unsubscribed"):
+                    for st in list(conn.klines.values()):
+                        stream, payload = hostile_kline(kind, st.key, self.market)
+                        await conn.send(stream, payload)
                 elif kind == "shutdown":
                     event = {"e": "serverShutdown", "E": self.market.clock_ms()}
                     if conn.combined:

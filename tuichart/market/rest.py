@@ -119,7 +119,7 @@ class RestClient:
                     continue
             if resp.status_code in (418, 429):
                 retry_after = float(resp.headers.get("retry-after", "1") or 1)
-                if resp.status_code == 418 or retry_after > self.policy.max_wait:
+                if retry_after > self.policy.max_wait:  # a short ban (418) is waited out like a 429
                     raise RateLimited(
                         f"{self.endpoints.host} has banned this IP for {retry_after:.0f} s "
                         f"(HTTP {resp.status_code}); wait, then try again",
