@@ -56,6 +56,8 @@ def exchange_url() -> Iterator[str]:
             ["--since", "2020-01-03", "--until", "2020-01-01", "-o", "{tmp}/x.csv"],
             "--until 2020-01-01 00:00:00 UTC is before --since 2020-01-03 00:00:00 UTC",
         ),
+        (["--since", "2020-01-02", "-o", "{tmp}/x.csv"], "the store holds no BTCUSDT 1m candles in that range"),
+        (["--since", "2020-01-02", "-o", "-"], "the store holds no BTCUSDT 1m candles in that range"),
     ],
 )
 def test_export_checks_its_output_and_range_first(seeded: Path, tmp_path: Path, args: list[str], message: str) -> None:

@@ -49,7 +49,7 @@ def export_csv(
 ) -> int:
     """Binance's 12-column CSV (no header, re-importable, every price and volume digit for digit); with indicator
     columns, a header row and those columns."""
-    total = len(store.load_columns(key, since=since, until=until)["open_time"])
+    total = store.count(key, since=since, until=until)
     sql, params = binance_csv_select(key, since, until, indicators=indicators)
     store.copy_to(sql, params, str(path), f"FORMAT csv, HEADER {'true' if indicators else 'false'}")
     progress("exporting", total, total)
@@ -70,8 +70,8 @@ def export_series(
     """Write one series to `path` in `fmt`; returns the number of rows."""
     if fmt not in FORMATS:
         raise BadInput(f"unknown format {fmt!r}; choose csv, parquet or json")
-    count = len(store.load(key, since=since, until=until)) if fmt != "csv" else 0
-    if (fmt != "csv" and count == 0) or (fmt == "csv" and store.count(key) == 0):
+    count = store.count(key, since=since, until=until)
+    if count == 0:
         raise BadInput(f"the store holds no {key} candles in that range; import or backfill first")
     _writable(path)
     if fmt == "csv":
@@ -93,7 +93,7 @@ def export_partitioned(
     indicators: Sequence[str] = (),
 ) -> int:
     """A hive-partitioned Parquet dataset (symbol=/interval=/year=) under `directory`."""
-    count = len(store.load(key, since=since, until=until))
+    count = store.count(key, since=since, until=until)
     if count == 0:
         raise BadInput(f"the store holds no {key} candles in that range; import or backfill first")
     try:

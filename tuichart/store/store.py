@@ -18,6 +18,7 @@ from tuichart.decimals import units8
 from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.db import StoreMode, open_database, remove_created
+from tuichart.store.exports import export_select
 from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -338,14 +339,13 @@ class Store:
             return None
         return value
 
-    def count(self, key: SeriesKey | None = None) -> int:
-        """Stored candles of one series, or of all."""
+    def count(self, key: SeriesKey | None = None, *, since: int | None = None, until: int | None = None) -> int:
+        """Stored candles of one series (opening in [since, until] when given), or of all."""
         if key is None:
             row = self._query("SELECT count(*) FROM klines")
         else:
-            row = self._query(
-                'SELECT count(*) FROM klines WHERE symbol = ? AND "interval" = ?', [key.symbol, key.interval.value]
-            )
+            sql, params = export_select(key, since, until)
+            row = self._query(f"SELECT count(*) FROM ({sql})", params)
         value = row[0][0]
         return int(value) if isinstance(value, int) else 0
 
