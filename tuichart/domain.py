@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,19 +155,7 @@ class Candle:
     hold a 20-digit volume); None for computed candles."""
 
 
-CANDLE_FIELDS: tuple[str, ...] = (
-    "open_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close_time",
-    "quote_volume",
-    "trades",
-    "taker_buy_volume",
-    "taker_buy_quote_volume",
-)
+CANDLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Candle) if f.name != "exact")
 DECIMAL_FIELDS: tuple[str, ...] = tuple(f for f in CANDLE_FIELDS if f not in ("open_time", "close_time", "trades"))
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -103,70 +106,62 @@ def test_record_stores_exactly_the_closed_candles(tmp_path: Path) -> None:
     assert "0 reconnects" in r.stdout
 
 
-def test_record_through_every_fault_kind_twenty_times(tmp_path: Path) -> None:
-    spec = kinds_spec(CONNECTION_KINDS, each=20, start=1.5, spacing=0.15) + ",retry_after=1"
+@dataclass
+class FaultRun:
+    """A record run against a replay exchange injecting faults, with what each side printed."""
+
+    result: subprocess.CompletedProcess[str]
+    before: int
+    after: int
+    injected: dict[str, int]
+
+
+def record_under_faults(tmp_path: Path, kinds: Sequence[str], each: int, spacing: float, seconds: int) -> FaultRun:
+    """Record BTCUSDT 1m for `seconds` while the exchange fires every kind `each` times, with fast retries."""
+    spec = kinds_spec(kinds, each=each, start=1.5, spacing=spacing) + ",retry_after=1"
     cfg = config_file(
         tmp_path, {"reconnect_initial": 0.02, "reconnect_cap": 0.2, "silence_timeout": 0.25, "retry_scale": 0.01}
     )
     with exchange_process("--replay", *VISION_ZIPS, "--speed", SPEED, "--faults", spec) as ex:
         before = ex.clock()
         r = tuichart(
-            "record",
-            "BTCUSDT",
-            "-i",
-            "1m",
-            "--duration",
-            "26",
-            "--exchange",
-            ex.url,
-            "--data-dir",
-            tmp_path / "data",
-            env={"TUICHART_CONFIG": str(cfg)},
-        )
+            "record", "BTCUSDT", "-i", "1m", "--duration", str(seconds), "--exchange", ex.url,
+            "--data-dir", tmp_path / "data", env={"TUICHART_CONFIG": str(cfg)},
+        )  # fmt: skip
         after = ex.clock()
         printed = ex.stop()
     assert r.returncode == 0, r.stderr[-2000:]
-    counts = dict((k, int(n)) for k, n in re.findall(r"(\w+) (\d+)", printed.split("faults injected:")[1]))
-    assert set(counts) == set(CONNECTION_KINDS) and min(counts.values()) >= 20, counts
-    check_run(tmp_path / "data", r.stdout, before, after)
-    reconnects = int(re.search(r"(\d+) reconnects?\b", r.stdout).group(1))  # type: ignore[union-attr]
+    injected = {k: int(n) for k, n in re.findall(r"(\w+) (\d+)", printed.split("faults injected:")[1])}
+    assert set(injected) == set(kinds) and min(injected.values()) >= each, injected
+    return FaultRun(r, before, after, injected)
+
+
+def test_record_through_every_fault_kind_twenty_times(tmp_path: Path) -> None:
+    run = record_under_faults(tmp_path, CONNECTION_KINDS, each=20, spacing=0.15, seconds=26)
+    check_run(tmp_path / "data", run.result.stdout, run.before, run.after)
+    reconnects = int(re.search(r"(\d+) reconnects?\b", run.result.stdout).group(1))  # type: ignore[union-attr]
     assert reconnects >= 50
 
 
 def test_record_refuses_hostile_input_and_loses_nothing(tmp_path: Path) -> None:
     """Malformed frames, future-dated, NaN, negative and unsubscribed klines, 1011 closes, 418 bans, HTML answers
     and bursts of 503s: none of it is stored, none of it stops the run, and every real candle is there."""
-    spec = kinds_spec(HOSTILE_KINDS, each=5, start=1.5, spacing=0.3) + ",retry_after=1"
-    cfg = config_file(
-        tmp_path, {"reconnect_initial": 0.02, "reconnect_cap": 0.2, "silence_timeout": 0.25, "retry_scale": 0.01}
-    )
-    with exchange_process("--replay", *VISION_ZIPS, "--speed", SPEED, "--faults", spec) as ex:
-        before = ex.clock()
-        r = tuichart(
-            "record", "BTCUSDT", "-i", "1m", "--duration", "17", "--exchange", ex.url, "--data-dir", tmp_path / "data",
-            env={"TUICHART_CONFIG": str(cfg)},
-        )  # fmt: skip
-        after = ex.clock()
-        printed = ex.stop()
-    assert r.returncode == 0, r.stderr[-2000:]
-    counts = dict((k, int(n)) for k, n in re.findall(r"(\w+) (\d+)", printed.split("faults injected:")[1]))
-    assert set(counts) == set(HOSTILE_KINDS) and min(counts.values()) >= 5, counts
-    check_run(tmp_path / "data", r.stdout, before, after)  # row by row: nothing missing, doubled or different
+    run = record_under_faults(tmp_path, HOSTILE_KINDS, each=5, spacing=0.3, seconds=17)
+    check_run(tmp_path / "data", run.result.stdout, run.before, run.after)  # row by row: none missing or different
     con = duckdb.connect(str(tmp_path / "data" / STORE_FILE), read_only=True)
     assert con.execute("SELECT DISTINCT symbol FROM klines").fetchall() == [("BTCUSDT",)]
     assert con.execute(
-        "SELECT count(*) FROM klines WHERE low < 0 OR open_time > make_timestamp(? * 1000)", [after]
+        "SELECT count(*) FROM klines WHERE low < 0 OR open_time > make_timestamp(? * 1000)", [run.after]
     ).fetchone() == (0,)
     con.close()
-    refused = re.search(r"(\d+) unsound klines? refused, (\d+) malformed frames? dropped", r.stdout)
-    assert refused, r.stdout
+    refused = re.search(r"(\d+) unsound klines? refused, (\d+) malformed frames? dropped", run.result.stdout)
+    assert refused, run.result.stdout
     assert int(refused.group(1)) >= 15  # future, negative, unsubscribed: 5 each
     assert int(refused.group(2)) >= 15  # garbage sends two, nonfinite one (its values are not numbers)
 
 
 def test_ctrl_c_keeps_the_store_consistent(tmp_path: Path) -> None:
     import signal
-    import subprocess
     import sys
     import time
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
@@ -102,32 +103,41 @@ async def test_weight_limit_pauses_before_the_budget_runs_out() -> None:
     assert len(sleeps.calls) == 1 and 0 < sleeps.calls[0] <= 61  # paused instead of running into a 429
 
 
-async def test_persistent_failures_and_bans() -> None:
-    async def handler(request: web.Request) -> web.Response:
-        status = int(request.query.get("status", "451"))
-        return web.json_response({"code": 0, "msg": "x"}, status=status, headers={"Retry-After": "7200"})
-
+@asynccontextmanager
+async def look_alike(path: str, handler: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """A loopback server answering GET `path` with `handler`; yields its base URL."""
     app = web.Application()
-    app.router.add_get("/api/v3/{tail:.*}", handler)
+    app.router.add_get(path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        async with RestClient(f"http://127.0.0.1:{port}", policy=RetryPolicy(sleep=Sleeps())) as rest:
-            with pytest.raises(
-                ExchangeError,
-                match=r"not available from your location \(HTTP 451\); try --exchange "
-                "binance-us",
-            ):
-                await rest.get("time")
-            with pytest.raises(RateLimited, match="banned"):
-                await rest.get("time", {"status": 418})
-            with pytest.raises(ExchangeError, match="kept failing"):
-                await rest.get("time", {"status": 502})
+        yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+async def test_persistent_failures_and_bans() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        status = int(request.query.get("status", "451"))
+        return web.json_response({"code": 0, "msg": "x"}, status=status, headers={"Retry-After": "7200"})
+
+    async with (
+        look_alike("/api/v3/{tail:.*}", handler) as url,
+        RestClient(url, policy=RetryPolicy(sleep=Sleeps())) as rest,
+    ):
+        with pytest.raises(
+            ExchangeError,
+            match=r"not available from your location \(HTTP 451\); try --exchange "
+            "binance-us",
+        ):
+            await rest.get("time")
+        with pytest.raises(RateLimited, match="banned"):
+            await rest.get("time", {"status": 418})
+        with pytest.raises(ExchangeError, match="kept failing"):
+            await rest.get("time", {"status": 502})
     async with RestClient("http://127.0.0.1:9") as rest:
         with pytest.raises(ExchangeError, match=r"cannot reach 127\.0\.0\.1:9"):
             await rest.server_time()
@@ -163,22 +173,12 @@ async def test_answers_that_are_not_the_expected_json_are_retried() -> None:
         served.append(1)
         return answers[min(len(served), len(answers)) - 1]()
 
-    app = web.Application()
-    app.router.add_get("/api/v3/klines", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     sleeps = Sleeps()
-    try:
-        async with RestClient(f"http://127.0.0.1:{port}", policy=RetryPolicy(sleep=sleeps)) as rest:
-            page = await rest.klines(KEY)
-            assert len(served) == 4 and len(sleeps.calls) == 3  # three bad answers, each waited out
-            assert [(c.open_time, c.close, c.trades) for c in page] == [(DAY1, 1.5, 7)]
-            served.clear()
-            answers[3] = answers[0]  # never right: a clear failure after the policy's tries
-            with pytest.raises(ExchangeError, match=r"kept failing .*not the expected JSON"):
-                await rest.klines(KEY)
-    finally:
-        await runner.cleanup()
+    async with look_alike("/api/v3/klines", handler) as url, RestClient(url, policy=RetryPolicy(sleep=sleeps)) as rest:
+        page = await rest.klines(KEY)
+        assert len(served) == 4 and len(sleeps.calls) == 3  # three bad answers, each waited out
+        assert [(c.open_time, c.close, c.trades) for c in page] == [(DAY1, 1.5, 7)]
+        served.clear()
+        answers[3] = answers[0]  # never right: a clear failure after the policy's tries
+        with pytest.raises(ExchangeError, match=r"kept failing .*not the expected JSON"):
+            await rest.klines(KEY)
