@@ -150,9 +150,9 @@ class Candle:
     trades: int
     taker_buy_volume: float
     taker_buy_quote_volume: float
-    exact: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
-    """The DECIMAL_FIELDS in units of 1e-8 as the source wrote them, when it wrote decimal text (floats can't
-    hold a 20-digit volume); None for computed candles."""
+    exact: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    """The DECIMAL_FIELDS as the source wrote them, when it wrote decimal text (a double can't hold a 20-digit
+    volume); None for computed candles. The store keeps these digits."""
 
 
 CANDLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Candle) if f.name != "exact")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 
-from tuichart.decimals import text8
 from tuichart.domain import DECIMAL_FIELDS, Candle
 from tuichart.timeparse import parse_time
 
@@ -110,4 +109,4 @@ def kinds_spec(kinds: Sequence[str], each: int, start: float, spacing: float) ->
 def exact(c: Candle, name: str) -> Decimal:
     """A price or volume of a candle read from a file, digit for digit, as the store returns it."""
     assert c.exact is not None, "candles read from files keep their digits"
-    return Decimal(text8(c.exact[DECIMAL_FIELDS.index(name)]))
+    return Decimal(c.exact[DECIMAL_FIELDS.index(name)])

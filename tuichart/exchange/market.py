@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from tuichart.decimals import float8
+from tuichart.decimals import text8, units8
 from tuichart.domain import DECIMAL_FIELDS, Candle, Interval, SeriesKey, TickerEvent
 from tuichart.exchange.listing import split_symbol
 
@@ -66,7 +66,7 @@ class Bars:
         units = None
         if ordered and all(c.exact is not None for c in ordered):
             units = np.empty((len(ordered), len(DECIMAL_FIELDS)), dtype=object)
-            units[:] = [c.exact for c in ordered]
+            units[:] = [tuple(map(units8, c.exact)) for c in ordered if c.exact is not None]
         return cls(step, **cols, units=units)
 
     def __len__(self) -> int:
@@ -89,9 +89,9 @@ def _exact(units: np.ndarray, lo: int, hi: int) -> tuple[int, ...]:
 
 def _aggregate(b: Bars, lo: int, hi: int, open_time: int, close_time: int) -> Candle:
     if b.units is not None:
-        exact = _exact(b.units, lo, hi)
-        o, h, low, c, v, q, tv, tq = map(float8, exact)
-        return Candle(open_time, o, h, low, c, v, close_time, q, int(b.trades[lo:hi].sum()), tv, tq, exact)
+        texts = tuple(map(text8, _exact(b.units, lo, hi)))
+        o, h, low, c, v, q, tv, tq = map(float, texts)
+        return Candle(open_time, o, h, low, c, v, close_time, q, int(b.trades[lo:hi].sum()), tv, tq, texts)
     return Candle(
         open_time,
         float(b.open[lo]),

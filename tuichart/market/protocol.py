@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from tuichart.decimals import float8, text8, units8, units8_of
+from tuichart.decimals import text8, units8_of
 from tuichart.domain import DECIMAL_FIELDS, Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
 
@@ -58,16 +58,37 @@ class _K(msgspec.Struct):
     T: int
     s: str
     i: str
-    o: str  # decimal text: a closed candle is stored digit for digit
+    o: float
+    c: float
+    h: float
+    l: float  # noqa: E741 - Binance's field name
+    v: float
+    n: int
+    x: bool
+    q: float
+    V: float
+    Q: float
+
+
+class _KText(msgspec.Struct):
+    """A kline's prices and volumes as the text Binance wrote: read again for closed candles, which are stored."""
+
+    o: str
     c: str
     h: str
     l: str  # noqa: E741 - Binance's field name
     v: str
-    n: int
-    x: bool
     q: str
     V: str
     Q: str
+
+
+class _KlineText(msgspec.Struct):
+    k: _KText
+
+
+class _CombinedKlineText(msgspec.Struct):
+    data: _KlineText
 
 
 class _Kline(msgspec.Struct, tag_field="e", tag="kline"):
@@ -132,6 +153,10 @@ class FrameParser:
     _payload: msgspec.json.Decoder[_Payload] = field(
         default_factory=lambda: msgspec.json.Decoder(_Payload, strict=False)
     )
+    _fast_text: msgspec.json.Decoder[_CombinedKlineText] = field(
+        default_factory=lambda: msgspec.json.Decoder(_CombinedKlineText)
+    )
+    _payload_text: msgspec.json.Decoder[_KlineText] = field(default_factory=lambda: msgspec.json.Decoder(_KlineText))
     _keys: dict[tuple[str, str], SeriesKey] = field(default_factory=dict)
 
     def parse(self, frame: str | bytes) -> list[Event]:
@@ -145,7 +170,7 @@ class FrameParser:
 
     def _parse(self, frame: str | bytes) -> list[Event]:
         try:
-            return [self._kline(self._fast.decode(frame).data)]
+            return [self._kline(self._fast.decode(frame).data, frame, True)]
         except (msgspec.DecodeError, KeyError, ValueError):
             pass
         try:
@@ -176,7 +201,7 @@ class FrameParser:
             return self._unhandled(raw)
         try:
             if isinstance(payload, _Kline):
-                return [self._kline(payload)]
+                return [self._kline(payload, raw, False)]
         except (KeyError, ValueError):
             self.malformed += 1
             return []
@@ -201,30 +226,17 @@ class FrameParser:
             self.malformed += 1
         return []
 
-    def _kline(self, p: _Kline) -> KlineEvent:
+    def _kline(self, p: _Kline, raw: str | bytes | msgspec.Raw, combined: bool) -> KlineEvent:
         k = p.k
         key = self._keys.get((k.s, k.i))
         if key is None:
             key = SeriesKey(k.s, Interval(k.i))
             self._keys[(k.s, k.i)] = key
-        if k.x:  # closed candles are stored: keep their exact digits
-            exact = (
-                units8(k.o),
-                units8(k.h),
-                units8(k.l),
-                units8(k.c),
-                units8(k.v),
-                units8(k.q),
-                units8(k.V),
-                units8(k.Q),
-            )
-            o, h, low, c, v, q, tv, tq = map(float8, exact)
-            candle = Candle(k.t, o, h, low, c, v, k.T, q, k.n, tv, tq, exact)
-        else:
-            candle = Candle(
-                k.t, float(k.o), float(k.h), float(k.l), float(k.c), float(k.v), k.T, float(k.q), k.n, float(k.V),
-                float(k.Q),
-            )  # fmt: skip
+        exact = None
+        if k.x:  # a closed candle is stored: its digits too (floats are correctly rounded from the same text)
+            t = self._fast_text.decode(raw).data.k if combined else self._payload_text.decode(raw).k
+            exact = (t.o, t.h, t.l, t.c, t.v, t.q, t.V, t.Q)
+        candle = Candle(k.t, k.o, k.h, k.l, k.c, k.v, k.T, k.q, k.n, k.V, k.Q, exact)
         return KlineEvent(key, candle, k.x, p.E)
 
 
@@ -294,11 +306,20 @@ class Ticker24h:
 _DECIMAL_COLUMNS = (1, 2, 3, 4, 5, 7, 9, 10)  # of the 12-column row: the DECIMAL_FIELDS
 
 
+def _text(value: object) -> str:
+    """A row's price or volume as decimal text: Binance's own text as it is, a JSON number in 8 places."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return text8(units8_of(value))
+    raise ValueError(f"not a number: {value!r}")
+
+
 def parse_kline_row(row: Sequence[Any], open_time: int | None = None, close_time: int | None = None) -> Candle:
     """Candle from one 12-element REST/CSV row (prices as decimal text, kept exact, or numbers; times in ms
     unless given)."""
-    exact = tuple(units8_of(row[i]) for i in _DECIMAL_COLUMNS)
-    o, h, low, c, v, q, tv, tq = map(float8, exact)
+    exact = tuple(_text(row[i]) for i in _DECIMAL_COLUMNS)
+    o, h, low, c, v, q, tv, tq = map(float, exact)
     t_open = int(row[0]) if open_time is None else open_time
     t_close = int(row[6]) if close_time is None else close_time
     return Candle(t_open, o, h, low, c, v, t_close, q, int(row[8]), tv, tq, exact)
@@ -355,7 +376,7 @@ def fmt8(x: float) -> str:
 def decimal_texts(c: Candle) -> tuple[str, ...]:
     """The candle's DECIMAL_FIELDS as Binance writes them: its exact digits when it has them."""
     if c.exact is not None:
-        return tuple(map(text8, c.exact))
+        return c.exact
     return tuple(fmt8(getattr(c, name)) for name in DECIMAL_FIELDS)
 
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from tuichart.decimals import units8
 from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.db import StoreMode, open_database, remove_created
@@ -35,8 +34,7 @@ _SELECT_CANDLE = (
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
 )
 _INT_FIELDS = frozenset({"open_time", "close_time", "trades"})
-_ONE = 100_000_000  # units of 1e-8 in one
-_WHOLE = "_whole"
+_TEXT = "_text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,37 +63,22 @@ def candles_columns(candles: Sequence[Candle]) -> Columns:
 
 
 def exact_columns(candles: Sequence[Candle]) -> Columns:
-    """Columns to store: prices and volumes as float64 values, or, when any candle has its source's exact digits,
-    as int64 units of 1e-8 (with a `<name>_whole` column beside when a value is past int64's ~9.2e10)."""
+    """Columns to store: prices and volumes as float64 values and, when any candle has its source's digits, those
+    digits beside them (`<name>_text`, object arrays of str or None) for the store to keep exactly."""
     columns = candles_columns(candles)
     if any(c.exact is not None for c in candles):
-        exact = [c.exact if c.exact is not None else _units_of(c) for c in candles]
         for j, name in enumerate(DECIMAL_FIELDS):
-            columns.update(_unit_columns(name, [e[j] for e in exact]))
+            texts = np.empty(len(candles), dtype=object)
+            texts[:] = [c.exact[j] if c.exact is not None else None for c in candles]
+            columns[name + _TEXT] = texts
     return columns
 
 
-def _units_of(c: Candle) -> tuple[int, ...]:
-    return tuple(units8(f"{getattr(c, name):.8f}") for name in DECIMAL_FIELDS)
-
-
-def _unit_columns(name: str, units: list[int]) -> Columns:
-    try:
-        return {name: np.array(units, np.int64)}
-    except OverflowError:
-        whole, frac = zip(*(divmod(u, _ONE) for u in units), strict=True)
-        return {name: np.array(frac, np.int64), name + _WHOLE: np.array(whole, np.int64)}
-
-
 def _decimal_sql(name: str, batch: Columns) -> str:
-    """The exact DECIMAL(38,8) of a price/volume column, whether it holds values or units of 1e-8."""
-    if batch[name].dtype.kind == "f":
-        return f"CAST({name} AS {DECIMAL_TYPE})"
-    if name + _WHOLE in batch:
-        return f"CAST(CAST({name}{_WHOLE} AS HUGEINT) * {_ONE} + {name} AS DECIMAL(38,0)) * 0.00000001"
-    if len(batch[name]) and int(np.abs(batch[name]).max()) >= 10**18:  # past DECIMAL(18,0), the fast path
-        return f"CAST(CAST({name} AS HUGEINT) AS DECIMAL(38,0)) * 0.00000001"
-    return f"CAST(CAST({name} AS DECIMAL(18,0)) * 0.00000001 AS {DECIMAL_TYPE})"
+    """The DECIMAL(38,8) of a price/volume column: its source's digits where there are any, else its double
+    rounded to 8 places (text DuckDB cannot read falls back to the double, which was checked)."""
+    value = f"CAST({name} AS {DECIMAL_TYPE})"
+    return f"COALESCE(TRY_CAST({name}{_TEXT} AS {DECIMAL_TYPE}), {value})" if name + _TEXT in batch else value
 
 
 def columns_candles(columns: Columns) -> list[Candle]:
