@@ -183,3 +183,32 @@ def test_ctrl_c_keeps_the_store_consistent(tmp_path: Path) -> None:
     assert [r[0] for r in rows] == list(range(rows[0][0], rows[-1][0] + MINUTE_MS, MINUTE_MS))
     assert all(r[1:] == src[r[0]] for r in rows)
     check_indicators(data)
+
+
+def test_kill_9_on_a_busy_stream_keeps_what_closed_half_a_second_before(tmp_path: Path) -> None:
+    """A close every 0.3 s never leaves the writer a quiet half second: it must still write every 0.5 s."""
+    import signal
+    import sys
+    import time
+
+    data = tmp_path / "data"
+    with exchange_process("--replay", *VISION_ZIPS, "--speed", "200") as ex:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuichart", "record", "BTCUSDT", "--exchange", ex.url, "--data-dir", str(data)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while "recording" not in (proc.stderr.readline() if proc.stderr else "") and time.monotonic() < deadline:
+            pass
+        before = ex.clock()
+        time.sleep(6)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        killed_at = ex.clock()
+    rows = stored(data)
+    src = source()
+    closed_before_the_last_second = (killed_at - 200_000 - before) // MINUTE_MS  # one wall second is 200 s here
+    assert len(rows) >= closed_before_the_last_second - 2, (len(rows), closed_before_the_last_second)
+    assert [r[0] for r in rows] == list(range(rows[0][0], rows[-1][0] + MINUTE_MS, MINUTE_MS))
+    assert all(r[1:] == src[r[0]] for r in rows)  # nothing torn: each stored row is the source's row

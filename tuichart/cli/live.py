@@ -28,6 +28,8 @@ from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, reco
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
 
+EXIT_MISSING = 3  # the run ended, but candles it received are not in the store (the summary says how many)
+
 
 def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]:
     """The stream, REST and feed policies from the `[network]` settings."""
@@ -83,7 +85,9 @@ async def _record(
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)
-        writer = StoreWriter(store, on_error=lambda exc: say(f"store write failed: {exc}"))
+        writer = StoreWriter(
+            store, on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept and tried again")
+        )
         tracker = ClosedTracker(store, start)
         book = IndicatorBook(store_history(store))
         dispatcher = _dispatcher(settings)
@@ -125,6 +129,9 @@ async def _record(
             result(", ".join(r for r in refused if r) + " (nothing of them was stored; see the log)")
         if alerts is not None:
             result(f"{plural(alerts.fired, 'alert')} fired")
+        if writer.unwritten:
+            result(f"{plural(writer.unwritten, 'closed candle')} could not be written to the store (see the log)")
+            return EXIT_MISSING
     return 0
 
 

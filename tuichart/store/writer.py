@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.store import Store
 
 log = logging.getLogger(__name__)
+MAX_RETRY_DELAY = 30.0  # seconds between tries of a write that keeps failing (a full disk, a lost directory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,11 @@ _Item = tuple[SeriesKey, Candle] | _Rows | _Alerts | _Flush | None
 
 
 class StoreWriter:
-    """Collects closed candles and upserts them in batches (per series, last write wins) off the caller's thread."""
+    """Collects closed candles and upserts them in batches (per series, last write wins) off the caller's thread.
+
+    A batch is written at most `max_delay` seconds after its first item, however busy the stream. A batch that
+    fails stays in memory and is tried again, at growing intervals, until it is written or the writer closes.
+    """
 
     def __init__(
         self,
@@ -54,7 +60,9 @@ class StoreWriter:
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self.written = 0
-        self.failed = 0
+        self.unwritten = 0
+        """Candles still not written when the writer closed (every write of them failed)."""
+        self._failing = False
         self._thread.start()
 
     def put(self, key: SeriesKey, candle: Candle) -> None:
@@ -87,9 +95,14 @@ class StoreWriter:
         indicators: dict[SeriesKey, dict[int, tuple[float, ...]]] = {}
         alerts: list[FiredAlert] = []
         stop = False
-        while not stop:
-            item = self._queue.get()
+        retry = self._max_delay
+        while True:
             waiters: list[threading.Event] = []
+            try:  # with candles kept after a failed write, wake up to try again
+                item: _Item = self._queue.get(timeout=retry if pending else None)
+            except queue.Empty:
+                item = _Flush(threading.Event())  # nothing new: just write what is kept
+            deadline = time.monotonic() + self._max_delay  # a deadline, not a quiet period: busy streams flush too
             while True:
                 if item is None:
                     stop = True
@@ -101,30 +114,46 @@ class StoreWriter:
                     alerts.extend(item.alerts)
                 else:
                     pending.setdefault(item[0], {})[item[1].open_time] = item[1]
+                left = 0.0 if (stop or waiters) else deadline - time.monotonic()
                 try:
-                    item = self._queue.get(timeout=0 if (stop or waiters) else self._max_delay)
+                    item = self._queue.get_nowait() if left <= 0 else self._queue.get(timeout=left)
                 except queue.Empty:
                     break
-            self._write(pending)
-            self._write_indicators(indicators)
+            pending = self._write(pending)
+            if not pending:  # indicator rows follow their candles
+                self._write_indicators(indicators)
+                indicators = {}
             self._write_alerts(alerts)
-            pending, indicators, alerts = {}, {}, []
+            alerts = []
+            retry = min(retry * 2, MAX_RETRY_DELAY) if pending else self._max_delay
             for w in waiters:
                 w.set()
+            if stop:
+                self.unwritten = sum(len(by_open) for by_open in pending.values())
+                return
 
-    def _write(self, pending: dict[SeriesKey, dict[int, Candle]]) -> None:
+    def _write(self, pending: dict[SeriesKey, dict[int, Candle]]) -> dict[SeriesKey, dict[int, Candle]]:
+        """Upsert each series' candles; returns those not written, kept in memory to try again."""
+        kept: dict[SeriesKey, dict[int, Candle]] = {}
         for key, by_open in pending.items():
             candles = [by_open[t] for t in sorted(by_open)]
             try:
                 self._store.upsert(key, candles)
-                self.written += len(candles)
-                if self._on_written is not None:
-                    self._on_written(key, len(candles))
-            except Exception as exc:  # a failed batch is reported, the thread keeps serving
-                self.failed += len(candles)
-                log.exception("store write failed for %s", key)
-                if self._on_error is not None:
-                    self._on_error(exc)
+            except Exception as exc:  # kept and tried again; reported once until a write succeeds
+                kept[key] = by_open
+                if not self._failing:
+                    self._failing = True
+                    log.exception("store write failed for %s; the candles are kept and tried again", key)
+                    if self._on_error is not None:
+                        self._on_error(exc)
+                continue
+            if self._failing:
+                self._failing = False
+                log.warning("store writes work again")
+            self.written += len(candles)
+            if self._on_written is not None:
+                self._on_written(key, len(candles))
+        return kept
 
     def _write_alerts(self, alerts: list[FiredAlert]) -> None:
         try:
