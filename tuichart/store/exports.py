@@ -54,4 +54,4 @@ def binance_csv_select(
         "{taker_buy_quote_volume}, 0 AS ignore"
     ).format_map(text)
     cols += "".join(f", k.{c}" for c in indicators)
-    return f"SELECT {cols} FROM ({sql}) k", params
+    return f"SELECT {cols} FROM ({sql}) k ORDER BY k.open_time", params
