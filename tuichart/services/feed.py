@@ -121,9 +121,10 @@ class MarketFeed:
             async for page in self.rest.closed_klines(key, start, now_ms=now):
                 for c in page:
                     too_late = c.close_time > now + CLOCK_SKEW_MS
-                    if self._refused(key, c, "a close time after the exchange's clock" if too_late else None):
-                        continue
-                    if self._refused(key, c, candle_problem(key, c)):
+                    problem = "a close time after the exchange's clock" if too_late else candle_problem(key, c)
+                    if self._refused(key, c, problem):
+                        # not a gap the exchange has: it is never recorded as one, so a later fill can mend it
+                        expected = max(expected, key.interval.next_open(c.open_time))
                         continue
                     if c.open_time > expected:
                         gap = self._gap(key, expected, c.open_time)
