@@ -12,13 +12,12 @@ import pytest
 
 from tests.data_paths import REST_CAPTURE, REST_DOCS, VISION_ZIPS, WS_CAPTURE
 from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.market.encoding import kline_payload, kline_row
 from tuichart.market.protocol import (
     ControlReply,
     ErrorReply,
     FrameParser,
     ServerShutdown,
-    kline_payload,
-    kline_row,
     parse_error_body,
     parse_exchange_info,
     parse_klines,

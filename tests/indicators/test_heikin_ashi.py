@@ -8,7 +8,7 @@ import pytest
 from tests.indicators.data import generated
 from tuichart.domain import Candle
 from tuichart.indicators import HeikinAshi, heikin_ashi
-from tuichart.store.store import candles_frame
+from tuichart.store.columns import candles_frame
 
 
 def test_first_candles_by_hand() -> None:

@@ -12,7 +12,7 @@ import talib
 from tests.indicators.data import SCALES, generated, satoshi_priced, vision_candles
 from tuichart.domain import Candle, Interval
 from tuichart.indicators import DEFAULT_STUDIES, arrays_from_candles, make_study, with_indicators
-from tuichart.store.store import candles_frame
+from tuichart.store.columns import candles_frame
 
 POINTS = {"rsi", "stoch_k", "stoch_d", "adx", "cci", "mfi", "willr"}
 

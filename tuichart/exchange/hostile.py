@@ -8,7 +8,7 @@ from typing import Any
 
 from tuichart.domain import Candle, SeriesKey
 from tuichart.exchange.market import Market
-from tuichart.market.protocol import kline_payload
+from tuichart.market.encoding import kline_payload
 
 FAR_FUTURE_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange.market import Market
-from tuichart.market.protocol import fmt8, kline_row
+from tuichart.market.encoding import fmt8, kline_row
 
 _SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 DELISTED = "LUNCBTC"  # offered with status BREAK, as delisted symbols are

@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange.hostile import hostile_kline
 from tuichart.exchange.market import Market
-from tuichart.market.protocol import kline_payload, mini_ticker_payload
+from tuichart.market.encoding import kline_payload, mini_ticker_payload
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.errors import BadInput
-from tuichart.market.protocol import kline_row, parse_kline_row
+from tuichart.market.encoding import kline_row
+from tuichart.market.protocol import parse_kline_row
 
 _NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)-(?P<interval>[0-9]+[smhdwM]|1mo)-(?P<date>\d{4}-\d{2}(?:-\d{2})?)$")
 # Times at or above this are microseconds (2025+ spot files); ms values stay below it until the year 5138.

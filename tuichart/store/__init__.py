@@ -1,17 +1,16 @@
 """DuckDB store of closed candles and their indicators."""
 
-from tuichart.store.db import STORE_FILE, StoreMode
-from tuichart.store.history import HistoryLoader, store_history
-from tuichart.store.store import (
+from tuichart.store.columns import (
     Columns,
-    SeriesSummary,
-    Store,
     candle_schema,
     candles_columns,
     candles_frame,
     columns_candles,
     frame_candles,
 )
+from tuichart.store.db import STORE_FILE, StoreMode
+from tuichart.store.history import HistoryLoader, store_history
+from tuichart.store.store import SeriesSummary, Store
 from tuichart.store.writer import StoreWriter
 
 __all__ = [

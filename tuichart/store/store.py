@@ -16,6 +16,7 @@ import numpy as np
 
 from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
+from tuichart.store.columns import INT_FIELDS, TEXT_SUFFIX, Columns, candle_schema, columns_candles, exact_columns
 from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.exports import export_select
 from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
@@ -25,16 +26,11 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:  # Polars is for exports and tools; the app never loads it (~35 MB, 0.2 s)
     import polars as pl
 
-Columns = dict[str, np.ndarray]
-"""Named NumPy columns of equal length, the store's exchange format (DuckDB scans them in place)."""
-
 _TS = "make_timestamp(CAST({c} AS BIGINT) * 1000)"
 _SELECT_CANDLE = (
     "epoch_ms(open_time) AS open_time, open, high, low, close, volume, epoch_ms(close_time) AS close_time, "
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
 )
-_INT_FIELDS = frozenset({"open_time", "close_time", "trades"})
-_TEXT = "_text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,55 +43,13 @@ class SeriesSummary:
     last_open: int
 
 
-def candle_schema() -> pl.Schema:
-    """The Polars schema of a candle frame (ms int times)."""
-    import polars as pl
-
-    return pl.Schema({name: (pl.Int64() if name in _INT_FIELDS else pl.Float64()) for name in CANDLE_FIELDS})
-
-
-def candles_columns(candles: Sequence[Candle]) -> Columns:
-    """Columns (ms int times) of candles, in the store's column order."""
-    return {
-        name: np.fromiter((getattr(c, name) for c in candles), np.int64 if name in _INT_FIELDS else np.float64)
-        for name in CANDLE_FIELDS
-    }
-
-
-def exact_columns(candles: Sequence[Candle]) -> Columns:
-    """Columns to store: prices and volumes as float64 values and, when any candle has its source's digits, those
-    digits beside them (`<name>_text`, object arrays of str or None) for the store to keep exactly."""
-    columns = candles_columns(candles)
-    if any(c.exact is not None for c in candles):
-        for j, name in enumerate(DECIMAL_FIELDS):
-            texts = np.empty(len(candles), dtype=object)
-            texts[:] = [c.exact[j] if c.exact is not None else None for c in candles]
-            columns[name + _TEXT] = texts
-    return columns
-
-
 def _decimal_sql(name: str, batch: Columns) -> str:
     """The DECIMAL(38,8) of a price/volume column: its source's digits where there are any, else its double
     rounded to 8 places (text DuckDB cannot read falls back to the double, which was checked)."""
     value = f"CAST({name} AS {DECIMAL_TYPE})"
-    return f"COALESCE(TRY_CAST({name}{_TEXT} AS {DECIMAL_TYPE}), {value})" if name + _TEXT in batch else value
-
-
-def columns_candles(columns: Columns) -> list[Candle]:
-    """Candles from columns with the store's names."""
-    return [Candle(*row) for row in zip(*(columns[name].tolist() for name in CANDLE_FIELDS), strict=True)]
-
-
-def candles_frame(candles: Sequence[Candle]) -> pl.DataFrame:
-    """A Polars frame (ms int times) of candles, in the store's column order."""
-    import polars as pl
-
-    return pl.DataFrame(candles_columns(candles), schema=candle_schema())
-
-
-def frame_candles(frame: pl.DataFrame) -> list[Candle]:
-    """Candles from a frame with the store's columns."""
-    return [Candle(*row) for row in frame.select(CANDLE_FIELDS).iter_rows()]
+    return (
+        f"COALESCE(TRY_CAST({name}{TEXT_SUFFIX} AS {DECIMAL_TYPE}), {value})" if name + TEXT_SUFFIX in batch else value
+    )
 
 
 class Store:
@@ -281,7 +235,7 @@ class Store:
         with self._lock:
             columns = self._conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
         return {
-            name: np.asarray(columns[name], np.int64 if name in _INT_FIELDS else np.float64) for name in CANDLE_FIELDS
+            name: np.asarray(columns[name], np.int64 if name in INT_FIELDS else np.float64) for name in CANDLE_FIELDS
         }
 
     def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
