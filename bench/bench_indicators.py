@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 import sys
 import time
@@ -16,7 +15,7 @@ import talib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tuichart.domain import Candle  # noqa: E402
+from tuichart.domain import Candle, revalued  # noqa: E402
 from tuichart.indicators import DEFAULT_STUDIES, LiveIndicators, with_indicators  # noqa: E402
 
 
@@ -78,7 +77,7 @@ def ticks(frame: pl.DataFrame, start: int, n: int, per_candle: int = 10) -> list
         for k in range(1, per_candle + 1):
             price = r["open"] + (r["close"] - r["open"]) * rng.random()
             out.append(
-                dataclasses.replace(
+                revalued(
                     base,
                     high=max(r["open"], price, r["high"] * k / per_candle + r["open"] * (1 - k / per_candle)),
                     low=min(r["open"], price),

@@ -6,7 +6,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import msgspec
@@ -35,7 +34,7 @@ def frames(n: int) -> list[bytes]:
     while len(out) < n:
         c = candles[i % len(candles)]
         shift = (i // len(candles)) * 4320 * 60_000
-        shifted = replace(c, open_time=c.open_time + shift, close_time=c.close_time + shift)
+        shifted = msgspec.structs.replace(c, open_time=c.open_time + shift, close_time=c.close_time + shift)
         for k in range(5):
             payload = kline_payload(KEY, shifted, k == 4, shifted.close_time + k)
             out.append(enc.encode({"stream": KEY.stream, "data": payload}))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+import msgspec
 import pytest
 
 from tuichart.candle_check import candle_problem
@@ -31,7 +30,7 @@ BASE = Candle(1_577_836_800_000, 10.0, 12.0, 9.0, 11.0, 5.0, 1_577_836_859_999, 
     ],
 )  # fmt: skip
 def test_candle_problems(change: dict[str, object], problem: str | None) -> None:
-    found = candle_problem(SeriesKey("BTCUSDT", Interval.M1), replace(BASE, **change))  # type: ignore[arg-type]
+    found = candle_problem(SeriesKey("BTCUSDT", Interval.M1), msgspec.structs.replace(BASE, **change))
     if problem is None:
         assert found is None
     else:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tests.data_paths import VISION_ZIPS
-from tuichart.domain import Interval, KlineEvent, SeriesKey
+from tuichart.domain import Interval, KlineEvent, SeriesKey, revalued
 from tuichart.market.vision import read_kline_file
 from tuichart.series import Change, Series
 
@@ -15,7 +13,7 @@ KEY = SeriesKey("BTCUSDT", Interval.M1)
 def test_forming_updates_then_close_append_once() -> None:
     day = read_kline_file(VISION_ZIPS[0])[:5]
     s = Series(KEY, day[:2])
-    partial = replace(day[2], close=day[2].open, high=day[2].open, low=day[2].open, volume=0.0)
+    partial = revalued(day[2], close=day[2].open, high=day[2].open, low=day[2].open, volume=0.0)
     assert s.apply(KlineEvent(KEY, partial, False, 1)) is Change.FORMING
     assert s.forming == partial and len(s) == 2
     assert s.apply(KlineEvent(KEY, day[2], True, 2)) is Change.CLOSED
@@ -33,7 +31,7 @@ def test_forming_updates_then_close_append_once() -> None:
 def test_revision_and_older_history() -> None:
     day = read_kline_file(VISION_ZIPS[0])[:10]
     s = Series(KEY, day[5:])
-    fixed = replace(day[7], close=1.0)
+    fixed = revalued(day[7], close=1.0)
     assert s.apply(KlineEvent(KEY, fixed, True, 1)) is Change.REVISED
     assert s.closed[2] == fixed
     assert s.extend_older(day[:6]) == 5

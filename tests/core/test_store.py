@@ -85,6 +85,23 @@ def test_tables_and_view_follow_the_contract(tmp_path: Path) -> None:
     assert types["open"] == types["quote_volume"] == "DECIMAL(38,8)"  # Binance's digits, all of them
 
 
+@pytest.mark.parametrize(
+    ("missing", "why"),
+    [(range(1430, 1435), "a short gap inside the exact window"), (range(200, 1400), "a gap wider than any window")],
+)
+def test_last_n_holds_the_newest_stored_across_gaps(
+    tmp_path: Path, day: list[Candle], missing: range, why: str
+) -> None:
+    kept = [c for i, c in enumerate(day) if i not in missing]
+    with Store.open(tmp_path) as store:
+        store.upsert(KEY, kept)
+        for n in (1, 10, 100, 230):
+            assert store.load_candles(KEY, last=n) == kept[-n:], why
+        assert store.load_candles(KEY, last=100, until=day[1436].open_time) == [
+            c for c in kept if c.open_time <= day[1436].open_time
+        ][-100:], why
+
+
 def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Candle]) -> None:
     with Store.open(tmp_path) as store:
         assert store.upsert(KEY, day) == 1440

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -11,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.indicators.data import SCALES, generated
 from tests.indicators.test_reference import ALL
-from tuichart.domain import Candle
+from tuichart.domain import Candle, revalued
 from tuichart.indicators import DEFAULT_STUDIES, LiveIndicators, Study, arrays_from_candles, compute, make_study
 
 
@@ -31,7 +30,7 @@ def forming_versions(c: Candle, rng: np.random.Generator, n: int) -> list[Candle
         frac = k / (n + 1)
         price = c.open + (c.close - c.open) * rng.random()
         out.append(
-            dataclasses.replace(
+            revalued(
                 c,
                 high=max(c.open, price) + (c.high - max(c.open, c.close)) * frac,
                 low=min(c.open, price) - (min(c.open, c.close) - c.low) * frac,
@@ -72,7 +71,7 @@ def test_peek_never_changes_state(seed: int, peeks: list[float]) -> None:
     b.reset(candles[:150])
     for f in peeks:
         c = candles[150]
-        a.peek(dataclasses.replace(c, close=c.close * f, high=c.high * f * 1.01, low=c.low * f * 0.99))
+        a.peek(revalued(c, close=c.close * f, high=c.high * f * 1.01, low=c.low * f * 0.99))
     for c in candles[150:]:
         assert a.update(c) == b.update(c)
 
@@ -116,7 +115,7 @@ def test_a_non_finite_tick_is_ignored() -> None:
     candles = generated(100.0, n=120, flat=False)
     live = LiveIndicators(DEFAULT_STUDIES)
     live.reset(candles[:100])
-    bad = dataclasses.replace(candles[100], high=float("inf"))
+    bad = revalued(candles[100], high=float("inf"))
     assert all(math.isnan(v) for v in live.peek(bad))
     assert all(math.isnan(v) for v in live.update(bad))
     reference = LiveIndicators(DEFAULT_STUDIES)

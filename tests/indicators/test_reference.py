@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import polars as pl
 import pytest
 import talib
 
 from tests.indicators.data import SCALES, generated, satoshi_priced, vision_candles
-from tuichart.domain import Candle, Interval
+from tuichart.domain import Candle, Interval, revalued
 from tuichart.indicators import DEFAULT_STUDIES, arrays_from_candles, make_study, with_indicators
 from tuichart.store.columns import candles_frame
 
@@ -148,7 +146,7 @@ def test_bollinger_width_at_a_hundred_thousandth() -> None:
 def test_non_finite_candle_is_left_out_not_fed() -> None:
     candles = generated(100.0, n=400, flat=False)
     bad = list(candles)
-    bad[200] = dataclasses.replace(candles[200], close=float("nan"))
+    bad[200] = revalued(candles[200], close=float("nan"))
     out = with_indicators(candles_frame(bad))
     clean = with_indicators(candles_frame(candles[:200] + candles[201:]))
     assert out.row(200, named=True)["ema_12"] != out.row(200, named=True)["ema_12"]  # NaN on the bad candle

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -15,7 +14,7 @@ import talib
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.indicators.data import vision_candles
-from tuichart.domain import Interval, KlineEvent, SeriesKey
+from tuichart.domain import Interval, KlineEvent, SeriesKey, revalued
 from tuichart.indicators import arrays_from_candles, compute
 from tuichart.services.indicator_book import IndicatorBook, store_history
 from tuichart.services.indicator_rebuild import rebuild_series
@@ -137,7 +136,7 @@ def test_the_book_warms_up_from_the_store_and_recomputes_revisions(tmp_path: Pat
         assert rows[-1][1] == tuple(warm[c][-1] for c in INDICATOR_COLUMNS)
         for j, name in enumerate(INDICATOR_COLUMNS):  # and 500 candles of warm-up agree with the full history
             assert abs(rows[-1][1][j] - expected[name][3499]) <= 1e-9 * candles[3499].close, name
-        revised = dataclasses.replace(candles[3400], close=candles[3400].close * 1.01)
+        revised = revalued(candles[3400], close=candles[3400].close * 1.01)
         again = book.on_closed(KlineEvent(KEY, revised, True, 0))
         assert [t for t, _ in again] == [c.open_time for c in candles[3400:3500]]
         assert again[0][1] != rows[400][1]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tuichart.domain import Candle, SeriesKey
+import msgspec
+
+from tuichart.domain import Candle, SeriesKey, revalued
 from tuichart.exchange.market import Market
 from tuichart.market.encoding import kline_payload
 
@@ -28,11 +29,11 @@ def hostile_kline(kind: str, key: SeriesKey, market: Market) -> tuple[str, dict[
     last = _last_closed(key, market, now)
     if kind == "future":
         t = key.interval.open_time(FAR_FUTURE_MS)
-        bad = replace(last, open_time=t, close_time=key.interval.close_time(t))
+        bad = msgspec.structs.replace(last, open_time=t, close_time=key.interval.close_time(t))
     elif kind == "nonfinite":  # the stored candle again, as if revised with values that are not numbers
-        bad = replace(last, open=float("nan"), high=float("inf"), exact=None)
+        bad = revalued(last, open=float("nan"), high=float("inf"))
     elif kind == "negative":
-        bad = replace(last, open=-1.0, low=-2.0, close=-1.5, exact=None)
+        bad = revalued(last, open=-1.0, low=-2.0, close=-1.5)
     elif kind == "unsubscribed":
         other = SeriesKey("ZZZUSDT", key.interval)
         return other.stream, kline_payload(other, last, True, now)

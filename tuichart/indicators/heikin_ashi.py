@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tuichart.domain import Candle
+from tuichart.domain import Candle, revalued
 
 if TYPE_CHECKING:
     import polars as pl
@@ -54,7 +53,7 @@ class HeikinAshi:
         ha_close = (candle.open + candle.high + candle.low + candle.close) / 4.0
         prev = self._prev
         ha_open = (candle.open + candle.close) / 2.0 if prev is None else (prev[0] + prev[1]) / 2.0
-        return dataclasses.replace(
+        return revalued(
             candle,
             open=ha_open,
             high=max(candle.high, ha_open, ha_close),

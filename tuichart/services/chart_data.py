@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tuichart.domain import Candle, KlineEvent, SeriesKey
+from tuichart.domain import Candle, KlineEvent, SeriesKey, revalued
 from tuichart.indicators import LiveIndicators, Study, heikin_ashi_arrays
 from tuichart.series import Change, Series
 
@@ -128,7 +127,7 @@ class ChartData:
 
 def with_ohlc(candle: Candle, ohlc: Mapping[str, np.ndarray], at: int) -> Candle:
     """The candle with open/high/low/close taken from row `at` of these arrays (volume and times kept)."""
-    return dataclasses.replace(
+    return revalued(
         candle,
         open=float(ohlc["open"][at]),
         high=float(ohlc["high"][at]),

@@ -327,14 +327,16 @@ class Store:
             return self._candle_columns(f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time", params)
         newest = self.last_open_time(key) if until is None else until
         if newest is not None and since is None:
-            # A window a bit wider than N candles lets DuckDB skip old row groups; gaps fall back to a full scan.
-            window = self._last_n(
-                where + " AND open_time >= make_timestamp(? * 1000)",
-                [*params, newest - int(last * 1.25 + 10) * key.interval.nominal_ms],
-                last,
-            )
-            if len(window["open_time"]) == last:
-                return window
+            # A window of exactly N candles (no sort beyond them, old row groups skipped) holds them all unless
+            # there are gaps; then a wider one, then the whole series.
+            for width in (last - 1, int(last * 1.25 + 10)):
+                window = self._candle_columns(
+                    f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} AND open_time >= make_timestamp(? * 1000) "
+                    "ORDER BY open_time",
+                    [*params, newest - width * key.interval.nominal_ms],
+                )
+                if len(window["open_time"]) >= last:
+                    return {name: column[-last:] for name, column in window.items()}
         return self._last_n(where, params, last)
 
     def _last_n(self, where: str, params: list[object], n: int) -> Columns:
