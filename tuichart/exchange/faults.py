@@ -22,7 +22,10 @@ symbol nobody subscribed to).
 
 from __future__ import annotations
 
+import heapq
+import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tuichart.errors import BadInput
@@ -57,19 +60,23 @@ class FaultPlan:
     silence_seconds: float = 1.0
     retry_after: int = 1
 
-    def schedule(self, horizon: float) -> list[TimedFault]:
-        """Every fault up to `horizon` seconds, in time order (random ones drawn from the seed)."""
-        out = [f for f in self.timed if f.at <= horizon]
-        if self.every:
-            rng = random.Random(self.seed)
-            t = 0.0
-            while True:
-                t += self.every * rng.uniform(0.5, 1.5)
-                if t > horizon:
-                    break
-                kind = rng.choice(self.kinds)
-                out.append(TimedFault(t, kind, self.silence_seconds if kind == "silence" else 0.0))
-        return sorted(out, key=lambda f: f.at)
+    def schedule(self, horizon: float = math.inf) -> Iterator[TimedFault]:
+        """Every fault up to `horizon` seconds, in time order; random ones are drawn from the seed as they come,
+        so a schedule without end costs nothing up front."""
+        timed = sorted((f for f in self.timed if f.at <= horizon), key=lambda f: f.at)
+        return heapq.merge(timed, self._random(horizon), key=lambda f: f.at)
+
+    def _random(self, horizon: float) -> Iterator[TimedFault]:
+        if not self.every:
+            return
+        rng = random.Random(self.seed)
+        t = 0.0
+        while True:
+            t += self.every * rng.uniform(0.5, 1.5)
+            if t > horizon:
+                return
+            kind = rng.choice(self.kinds)
+            yield TimedFault(t, kind, self.silence_seconds if kind == "silence" else 0.0)
 
 
 def _kind(text: str) -> str:

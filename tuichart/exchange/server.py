@@ -20,7 +20,6 @@ from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub
 from tuichart.plural import plural
 
 log = logging.getLogger(__name__)
-FAULT_HORIZON = 7 * 24 * 3600.0
 
 
 class EmbeddedExchange:
@@ -97,7 +96,7 @@ class EmbeddedExchange:
     async def _run_faults(self, plan: FaultPlan) -> None:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
-        for fault in plan.schedule(FAULT_HORIZON):
+        for fault in plan.schedule():
             await asyncio.sleep(max(0.0, t0 + fault.at - loop.time()))
             await self.inject(fault.kind, fault.seconds)
 
