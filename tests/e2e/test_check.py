@@ -12,9 +12,12 @@ import duckdb
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exact, exchange_process
-from tuichart.domain import DECIMAL_FIELDS, MINUTE_MS, Candle
+from tuichart.domain import DECIMAL_FIELDS, MINUTE_MS, Candle, Interval, SeriesKey
+from tuichart.exchange import EmbeddedExchange, replay_market
+from tuichart.market.rest import RestClient
 from tuichart.market.vision import read_kline_file
-from tuichart.store import STORE_FILE
+from tuichart.services.check import check_store
+from tuichart.store import STORE_FILE, Store
 from tuichart.timeparse import parse_time
 
 DAY1 = parse_time("2020-01-01")
@@ -187,3 +190,23 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert nowhere.returncode == 2 and "no store in" in nowhere.stderr
     assert (data / STORE_FILE).read_bytes() == before
     assert not (tmp_path / "none").exists()
+
+
+async def test_progress_counts_every_candle_compared_then_every_candle_checked_again(tmp_path: Path) -> None:
+    key = SeriesKey("BTCUSDT", Interval.M1)
+    day = read_kline_file(VISION_ZIPS[0])
+    market = replay_market([VISION_ZIPS[0]], start_ms=DAY1 + 1440 * MINUTE_MS)
+    seen: list[tuple[str, int, int | None]] = []
+    with Store.open(tmp_path / "data") as store:
+        store.upsert(key, day[:700] + day[720:])
+        async with EmbeddedExchange(market) as ex, RestClient(ex.url) as rest:
+            spans = {key: (DAY1, DAY1 + 1439 * MINUTE_MS)}
+            reports = await check_store(
+                rest, store, spans, await rest.server_time(), repair=True, progress=lambda *a: seen.append(a)
+            )
+        assert store.count(key) == 1440
+    compared = [(done, total) for task, done, total in seen if task == "comparing candles"]
+    again = [(done, total) for task, done, total in seen if task == "checking again"]
+    assert compared == [(0, 1440), (1000, 1440), (1440, 1440)]  # one step per page of 1000
+    assert again == [(0, 1440), (1000, 1440), (1440, 1440)]
+    assert reports[key].repaired == 20 and reports[key].final.matches
