@@ -9,11 +9,11 @@ from tuichart.services.candle_diff import (
     Runs,
     SeriesCheck,
     compare_window,
+    count_slots,
     differing_fields,
     exchange_row,
-    grid,
     stored_row,
-    windows,
+    uncovered,
 )
 from tuichart.timeparse import parse_time
 
@@ -57,29 +57,33 @@ def test_a_number_without_text_compares_by_its_digits() -> None:
 
 
 def test_compare_window_sorts_every_finding() -> None:
-    slots = list(grid(Interval.M1, T0, T0 + 9 * MINUTE_MS))
     exchange = [exchange_row(candle(i)) for i in range(10) if i not in (6, 7)]  # the exchange has no 6, 7
     ours = [stored(i) for i in (0, 1, 1, 4, 5, 6, 9)] + [stored(3, trades=1)]
-    diff = compare_window(slots, ours, exchange)
     m = MINUTE_MS
+    diff = compare_window(Interval.M1, T0, T0 + 9 * m, ours, exchange)
     assert diff.checked == 8
     assert diff.missing == [T0 + 2 * m, T0 + 8 * m]
     assert diff.duplicated == [T0 + m]
     assert diff.differing == [(T0 + 3 * m, ("trades",))]
     assert diff.extra == [T0 + 6 * m]
-    assert diff.exchange_gaps == [T0 + 6 * m, T0 + 7 * m]
+    assert diff.exchange_gaps == [Run(T0 + 6 * m, T0 + 7 * m, 2)]
 
 
-def test_windows_cover_the_grid_once_in_pages() -> None:
-    chunks = list(windows(Interval.M1, T0, T0 + 2499 * MINUTE_MS, 1000))
-    assert [len(c) for c in chunks] == [1000, 1000, 500]
-    assert [t for c in chunks for t in c] == [T0 + i * MINUTE_MS for i in range(2500)]
-    months = list(windows(Interval.MO1, parse_time("2023-11-01"), parse_time("2024-03-01"), 2))
-    assert months == [
-        [parse_time("2023-11-01"), parse_time("2023-12-01")],
-        [parse_time("2024-01-01"), parse_time("2024-02-01")],
-        [parse_time("2024-03-01")],
+def test_uncovered_runs_of_the_grid_are_counted_without_walking_them() -> None:
+    m = MINUTE_MS
+    year = 525_600
+    opens = [T0 + 2 * m, T0 + 3 * m, T0 + 3 * m + 5, T0 + 7 * m]  # one off the grid, inside candle 3
+    assert uncovered(Interval.M1, T0, T0 + year * m, opens) == [
+        Run(T0, T0 + m, 2),
+        Run(T0 + 4 * m, T0 + 6 * m, 3),
+        Run(T0 + 8 * m, T0 + year * m, year - 7),
     ]
+    assert uncovered(Interval.M1, T0, T0 + 2 * m, [T0, T0 + m, T0 + 2 * m]) == []
+    assert uncovered(Interval.M1, T0, T0 + 2 * m, []) == [Run(T0, T0 + 2 * m, 3)]
+    months = [parse_time(d) for d in ("2023-11-01", "2024-03-01")]
+    assert uncovered(Interval.MO1, months[0], months[1], [months[0]]) == [Run(parse_time("2023-12-01"), months[1], 4)]
+    assert count_slots(Interval.MO1, months[0], months[1]) == 5
+    assert count_slots(Interval.M1, T0, T0 - m) == 0
 
 
 def test_runs_merge_consecutive_candles_across_windows_and_collect_fields() -> None:
@@ -98,17 +102,18 @@ def test_runs_merge_consecutive_candles_across_windows_and_collect_fields() -> N
 
 
 def test_series_check_adds_windows_and_matches_only_when_nothing_is_off() -> None:
-    check = SeriesCheck(KEY, T0, T0 + 1999 * MINUTE_MS)
-    pages = list(windows(Interval.M1, check.first, check.last, 1000))
-    for page in pages:
-        ex = [exchange_row(candle((t - T0) // MINUTE_MS)) for t in page if t != T0 + 1500 * MINUTE_MS]
-        ours = [stored((t - T0) // MINUTE_MS) for t in page if not 998 <= (t - T0) // MINUTE_MS <= 1001]
-        check.add(compare_window(page, ours, ex))
+    m = MINUTE_MS
+    check = SeriesCheck(KEY, T0, T0 + 1999 * m)
+    for first, last in [(0, 999), (1000, 1999)]:
+        ex = [exchange_row(candle(i)) for i in range(first, last + 1) if i != 1500]
+        ours = [stored(i) for i in range(first, last + 1) if not 998 <= i <= 1001]
+        check.add(compare_window(Interval.M1, T0 + first * m, T0 + last * m, ours, ex))
     assert check.checked == 1999
-    assert check.missing.runs == [Run(T0 + 998 * MINUTE_MS, T0 + 1001 * MINUTE_MS, 4)]  # one run over two pages
-    assert check.exchange_gaps.runs == [Run(T0 + 1500 * MINUTE_MS, T0 + 1500 * MINUTE_MS, 1)]
-    assert check.extra.runs == [Run(T0 + 1500 * MINUTE_MS, T0 + 1500 * MINUTE_MS, 1)]
+    assert check.missing.runs == [Run(T0 + 998 * m, T0 + 1001 * m, 4)]  # one run over two pages
+    assert check.exchange_gaps.runs == [Run(T0 + 1500 * m, T0 + 1500 * m, 1)]
+    assert check.extra.runs == [Run(T0 + 1500 * m, T0 + 1500 * m, 1)]
     assert not check.matches
-    clean = SeriesCheck(KEY, T0, T0)
-    clean.add(compare_window([T0], [], []))
-    assert clean.matches and clean.exchange_gaps.total == 1
+    gap = SeriesCheck(KEY, T0, T0 + 9 * m)
+    gap.add(compare_window(Interval.M1, T0, T0 + 4 * m, [], []))
+    gap.add(compare_window(Interval.M1, T0 + 5 * m, T0 + 9 * m, [], []))
+    assert gap.matches and gap.exchange_gaps.runs == [Run(T0, T0 + 9 * m, 10)]  # joined across pages

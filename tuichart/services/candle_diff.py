@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tuichart.decimals import units8_of
@@ -62,6 +62,16 @@ def differing_fields(stored: Values, exchange: Values) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """Consecutive open times `first` .. `last` of one finding, `count` candles, and the fields that differ."""
+
+    first: int
+    last: int
+    count: int
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WindowDiff:
     """What one stretch of open times holds: open times per finding, each sorted."""
 
@@ -73,12 +83,14 @@ class WindowDiff:
     differing: list[tuple[int, tuple[str, ...]]]
     extra: list[int]
     """Stored open times the exchange has no candle for."""
-    exchange_gaps: list[int]
-    """Open times on the interval's grid that the exchange has no candle for."""
+    exchange_gaps: list[Run]
+    """Runs of open times on the interval's grid that the exchange has no candle for."""
 
 
-def compare_window(slots: Iterable[int], stored: Sequence[Row], exchange: Sequence[Row]) -> WindowDiff:
-    """Compare the stored and the exchange's rows of one stretch whose grid open times are `slots`."""
+def compare_window(
+    interval: Interval, first: int, last: int, stored: Sequence[Row], exchange: Sequence[Row]
+) -> WindowDiff:
+    """Compare the stored and the exchange's rows of the stretch of grid open times `first` .. `last`."""
     theirs = dict(exchange)
     ours = dict(stored)
     copies = Counter(t for t, _ in stored)
@@ -90,38 +102,33 @@ def compare_window(slots: Iterable[int], stored: Sequence[Row], exchange: Sequen
         if fields:
             differing.append((t, fields))
     duplicated = sorted(t for t, n in copies.items() for _ in range(n - 1))
-    gaps = [t for t in slots if t not in theirs]
+    gaps = uncovered(interval, first, last, sorted(theirs))
     return WindowDiff(len(theirs), missing, duplicated, differing, extra, gaps)
 
 
-def grid(interval: Interval, first: int, last: int) -> Iterator[int]:
-    """Open times on the interval's grid from `first` to `last` inclusive."""
-    t = first
-    while t <= last:
-        yield t
-        t = interval.next_open(t)
+def uncovered(interval: Interval, first: int, last: int, opens: Sequence[int]) -> list[Run]:
+    """Runs of grid open times from `first` to `last` that none of the candles opening at `opens` (sorted) is."""
+    out: list[Run] = []
+    expected = first
+    for t in [*opens, interval.next_open(last)]:  # the open after `last` closes a trailing run
+        slot = interval.open_time(t)
+        if slot > expected:
+            end = interval.open_time(slot - 1)
+            out.append(Run(expected, end, count_slots(interval, expected, end)))
+        expected = max(expected, interval.next_open(slot))
+    return out
 
 
-def windows(interval: Interval, first: int, last: int, size: int) -> Iterator[list[int]]:
-    """The grid from `first` to `last` in consecutive stretches of at most `size` open times."""
-    chunk: list[int] = []
-    for t in grid(interval, first, last):
-        chunk.append(t)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """Consecutive open times `first` .. `last` of one finding, `count` candles, and the fields that differ."""
-
-    first: int
-    last: int
-    count: int
-    fields: tuple[str, ...] = ()
+def count_slots(interval: Interval, first: int, last: int) -> int:
+    """Grid open times from `first` to `last` inclusive (both on the grid)."""
+    if last < first:
+        return 0
+    if not interval.is_calendar:
+        return (last - first) // interval.nominal_ms + 1
+    n, t = 1, first
+    while (t := interval.next_open(t)) <= last:
+        n += 1
+    return n
 
 
 @dataclass(slots=True)
@@ -130,6 +137,14 @@ class Runs:
 
     interval: Interval
     runs: list[Run] = field(default_factory=list)
+
+    def add_run(self, run: Run) -> None:
+        """Add a run that starts after every open time added before, joining the last run when they touch."""
+        if self.runs and self.interval.next_open(self.runs[-1].last) == run.first:
+            last = self.runs[-1]
+            self.runs[-1] = Run(last.first, run.last, last.count + run.count, last.fields)
+        else:
+            self.runs.append(run)
 
     def add(self, open_time: int, fields: tuple[str, ...] = ()) -> None:
         """Add an open time later than every one added before (the same one again extends its run's count)."""
@@ -176,8 +191,8 @@ class SeriesCheck:
             self.differing.add(t, fields)
         for t in diff.extra:
             self.extra.add(t)
-        for t in diff.exchange_gaps:
-            self.exchange_gaps.add(t)
+        for run in diff.exchange_gaps:
+            self.exchange_gaps.add_run(run)
 
     @property
     def matches(self) -> bool:

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from tuichart.domain import DECIMAL_FIELDS, Gap, SeriesKey
 from tuichart.errors import BadInput
 from tuichart.market.rest import KLINES_LIMIT, RestClient
-from tuichart.services.backfill import candle_span, count_candles
+from tuichart.services.backfill import candle_span
 from tuichart.services.candle_diff import (
     VALUE_FIELDS,
     Row,
     SeriesCheck,
     compare_window,
+    count_slots,
     exchange_row,
     stored_row,
-    windows,
 )
 from tuichart.services.indicator_rebuild import catch_up
 from tuichart.services.progress import Progress, no_progress
@@ -89,15 +89,21 @@ async def compare_series(
     lacks it or differs. Returns the findings (as they were before any repair) and the candles written."""
     found = SeriesCheck(key, *span)
     written = 0
-    for slots in windows(key.interval, *span, KLINES_LIMIT):  # at most one page of candles each
-        end = key.interval.next_open(slots[-1])
-        page = [c for c in await rest.klines(key, slots[0], end - 1, KLINES_LIMIT) if slots[0] <= c.open_time < end]
-        diff = compare_window(slots, stored_rows(store, key, slots[0], end), [exchange_row(c) for c in page])
+    start, last = span
+    while start <= last:  # a page of the exchange's candles at a time, so a long gap it has costs one request
+        raw = await rest.klines(key, start, key.interval.close_time(last), KLINES_LIMIT)
+        page = [c for c in raw if start <= c.open_time <= last]
+        # Until a page comes back empty: a short page is not the end when the exchange counts its gaps in `limit`.
+        end_slot = key.interval.open_time(page[-1].open_time) if page else last
+        end = key.interval.next_open(end_slot)
+        theirs = [exchange_row(c) for c in page]
+        diff = compare_window(key.interval, start, end_slot, stored_rows(store, key, start, end), theirs)
         found.add(diff)
         if repair:
             fix = {*diff.missing, *(t for t, _ in diff.differing)}
             written += store.upsert(key, [c for c in page if c.open_time in fix])
-        tick(len(slots))
+        tick(count_slots(key.interval, start, end_slot))
+        start = end
     return found, written
 
 
@@ -113,7 +119,7 @@ async def check_store(
     """Compare every series over its span; with `repair`, fill what is missing, overwrite what differs, remember
     the gaps the exchange itself has, recompute the indicators from the first written candle, then check again."""
     reports: dict[SeriesKey, CheckReport] = {}
-    total = sum(count_candles(key, *span) for key, span in spans.items())
+    total = sum(count_slots(key.interval, *span) for key, span in spans.items())
     meter = _Meter(progress, "comparing candles", total)
     for key, span in spans.items():
         found, written = await compare_series(rest, store, key, span, repair=repair, tick=meter)
@@ -127,7 +133,7 @@ async def check_store(
     if not repaired:
         return reports
     catch_up(store, {key: _first_fixed(r.found) for key, r in repaired.items()}, progress)
-    meter = _Meter(progress, "checking again", sum(count_candles(key, *spans[key]) for key in repaired))
+    meter = _Meter(progress, "checking again", sum(count_slots(key.interval, *spans[key]) for key in repaired))
     for key, report in repaired.items():
         report.after, _ = await compare_series(rest, store, key, spans[key], repair=False, tick=meter)
     return reports
