@@ -138,6 +138,7 @@ COMMANDS_READING_THE_CONFIG = [
     ["record", "BTCUSDT", "--duration", "1", "--exchange", "http://127.0.0.1:9", "--data-dir", "{tmp}/data"],
     ["web", "BTCUSDT", "--exchange", "http://127.0.0.1:9", "--data-dir", "{tmp}/data"],
     ["backfill", "BTCUSDT", "-i", "1m", "--since", "2020-01-01", "--exchange", "http://127.0.0.1:9"],
+    ["check", "BTCUSDT", "-i", "1m", "--repair", "--exchange", "http://127.0.0.1:9", "--data-dir", "{tmp}/data"],
     ["export", "BTCUSDT", "-i", "1m", "-o", "{tmp}/x.csv", "--data-dir", "{tmp}/data"],
     ["import", str(VISION_ZIPS[0]), "--data-dir", "{tmp}/data"],
     ["indicators", "rebuild", "--data-dir", "{tmp}/data"],

@@ -168,6 +168,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """`tuichart check SYMBOL ... -i INTERVAL [--since DATE] [--until DATE] [--repair]`."""
+    from tuichart.cli.check_command import run_check
+
+    return run_check(args)
+
+
 def cmd_indicators(args: argparse.Namespace) -> int:
     """`tuichart indicators rebuild|list`."""
     from tuichart.services.indicator_rebuild import rebuild
@@ -227,6 +234,7 @@ _COMMANDS = {
     "exchange": cmd_exchange,
     "backfill": cmd_backfill,
     "record": cmd_record,
+    "check": cmd_check,
     "indicators": cmd_indicators,
     "web": cmd_web,
     "alerts": cmd_alerts,

@@ -6,7 +6,7 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "export", "indicators", "web", "alerts")
+COMMANDS = ("exchange", "import", "backfill", "record", "check", "export", "indicators", "web", "alerts")
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -103,6 +103,8 @@ def command_parser() -> argparse.ArgumentParser:
     rec.add_argument("--demo", action="store_true", help="record from the built-in synthetic exchange")
     _common(rec)
 
+    _check(sub)
+
     exp = sub.add_parser("export", help="export a stored series to CSV, Parquet or JSON Lines")
     exp.add_argument("symbol", metavar="SYMBOL")
     exp.add_argument("-i", "--interval", required=True)
@@ -156,6 +158,34 @@ def command_parser() -> argparse.ArgumentParser:
     _common(wb)
     _alerts(sub)
     return p
+
+
+def _check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ck = sub.add_parser(
+        "check",
+        help="compare the stored candles with the exchange's, and with --repair make them equal",
+        description="Compare the stored closed candles with the exchange's over a range, every value digit for\n"
+        "digit, and list per series the UTC ranges of candles missing from the store, duplicated, differing, or\n"
+        "stored although the exchange has none. Ranges the exchange itself has no candles for are listed apart\n"
+        "and are not missing. Exit status: 0 when the store matches, 3 when something is missing or differs (and\n"
+        "was not repaired), 2 for bad input.",
+        epilog="examples:\n  tuichart check BTCUSDT -i 1m\n  tuichart check BTCUSDT ETHUSDT -i 1h --since 2024-01-01"
+        "\n  tuichart check BTCUSDT -i 1m --since 2024-06-01 --until 2024-06-30 --repair",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ck.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    ck.add_argument("-i", "--interval", required=True, help="candle interval: 1s 1m 3m 5m 15m 30m 1h ... 1w 1M")
+    ck.add_argument(
+        "--since", metavar="DATE", help="YYYY-MM-DD[THH:MM] UTC or epoch ms (default: each series' first stored candle)"
+    )
+    ck.add_argument("--until", metavar="DATE", help="default: the newest closed candle")
+    ck.add_argument(
+        "--repair",
+        action="store_true",
+        help="fetch the missing candles and overwrite the differing ones from the exchange, then check again "
+        "(candles the exchange does not have are left in place)",
+    )
+    _common(ck)
 
 
 def _alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
