@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +15,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from tests.data_paths import VISION_ZIPS
-from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.domain import Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
 from tuichart.exchange import EmbeddedExchange, parse_faults, replay_market, synthetic_market
 from tuichart.market.protocol import ControlReply, ErrorReply, FrameParser, ServerShutdown, parse_klines
@@ -57,6 +59,30 @@ async def test_klines_paging_rules_and_forming_last_row(ex: EmbeddedExchange) ->
         # PROVENANCE.md's daily aggregate of 2020-01-01
         assert (day.open, day.high, day.low, day.close) == (7195.24, 7255.0, 7175.15, 7200.85)
         assert day.volume == pytest.approx(16792.388165, abs=1e-6)
+
+
+async def test_klines_limit_counts_candles_not_the_empty_times_of_a_gap(tmp_path: Path) -> None:
+    rows = zipfile.ZipFile(VISION_ZIPS[0]).read(VISION_ZIPS[0].name[:-4] + ".csv").decode().splitlines()
+    holed = tmp_path / "BTCUSDT-1m-2020-01-01.csv"
+    holed.write_text("\n".join(rows[:600] + rows[610:]) + "\n")  # no candles 10:00 .. 10:09, as in maintenance
+    source = read_kline_file(VISION_ZIPS[0])
+    kept = source[:600] + source[610:]
+    market = replay_market([holed], speed=1, start_ms=DAY1 + 1440 * 60_000)
+    async with EmbeddedExchange(market) as exchange, httpx.AsyncClient(base_url=exchange.url) as c:
+
+        async def klines(**params: object) -> list[Candle]:
+            r = await c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m", **params})
+            return parse_klines(r.json())
+
+        assert await klines(startTime=DAY1, limit=1000) == kept[:1000]
+        assert await klines(startTime=source[595].open_time, limit=10) == kept[595:605]
+        assert await klines(endTime=source[614].open_time, limit=10) == kept[595:605]
+        assert await klines(startTime=source[601].open_time, endTime=source[608].open_time) == []
+        r = await c.get(
+            "/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "5m", "startTime": DAY1 + 590 * 60_000}
+        )
+        fives = [k.open_time for k in parse_klines(r.json())[:3]]
+        assert fives == [DAY1 + m * 60_000 for m in (590, 595, 610)]
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,7 @@ class Source(Protocol):
 SecondsOf = Callable[[str, Bars, int], Bars]
 MAX_LOADED = 48  # symbols a generated market keeps besides the pinned ones; others are generated again when asked
 _MAX_SECONDS = 256
+_NEVER = 2**62  # an open time past any market's data
 
 
 @dataclass
@@ -244,22 +245,32 @@ class Market:
         if not len(b):
             return []
         iv = key.interval
-        first_open = iv.open_time(int(b.open_time[0]))
-        t = iv.open_time(max(start, first_open))
+        lowest = max(start, iv.open_time(int(b.open_time[0])))
         last_open = iv.open_time(min(end, now))
-        opens: list[int] = []
+        # Like Binance, `limit` counts candles returned: the empty times of a gap the market has are skipped over.
+        out: list[Candle] = []
+        t = last_open if newest else iv.open_time(lowest)
+        while lowest <= t <= last_open and len(out) < limit:
+            c = self.candle_at(key, t, now)
+            if c is not None:
+                out.append(c)
+            t = self._after(b, iv, t, newest, found=c is not None)
         if newest:
-            t = last_open
-            while t >= max(start, first_open) and len(opens) < limit:
-                opens.append(t)
-                t = iv.open_time(t - 1)
-            opens.reverse()
-        else:
-            while t <= last_open and len(opens) < limit:
-                opens.append(t)
-                t = iv.next_open(t)
-        out = [self.candle_at(key, o, now) for o in opens]
-        return [c for c in out if c is not None]
+            out.reverse()
+        return out
+
+    @staticmethod
+    def _after(b: Bars, iv: Interval, t: int, newest: bool, *, found: bool) -> int:
+        """The next open time to look at (older when `newest`), past the rest of a gap when `t` had no candle
+        (-1 or _NEVER when no data lies beyond)."""
+        step = iv.open_time(t - 1) if newest else iv.next_open(t)
+        if found:
+            return step
+        if newest:
+            i = int(np.searchsorted(b.open_time, t, "left")) - 1  # the last base bar before t
+            return -1 if i < 0 else min(step, iv.open_time(int(b.open_time[i]) + b.step - 1))
+        i = int(np.searchsorted(b.open_time, t, "right"))  # the first base bar after t
+        return _NEVER if i >= len(b.open_time) else max(step, iv.open_time(int(b.open_time[i])))
 
     def candle_at(self, key: SeriesKey, open_time: int, now: int) -> Candle | None:
         """The candle opening at `open_time` as it stands at market time `now` (None if it has no data yet)."""
