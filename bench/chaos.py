@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.data_paths import VISION_ZIPS  # noqa: E402
 from tests.e2e.harness import ExchangeProcess, config_file, tuichart  # noqa: E402
-from tests.e2e.test_record import source, stored  # noqa: E402
+from tests.e2e.test_record import line_after, source, stored  # noqa: E402
 from tuichart.domain import MINUTE_MS  # noqa: E402
 from tuichart.exchange.faults import REST_KINDS, SOCKET_KINDS  # noqa: E402
 
@@ -159,7 +159,7 @@ def campaign(work: Path, data: Path, kills: int, every: float, rest_every: float
         ex.proc.send_signal(signal.SIGINT)
         ex.proc.wait(timeout=30)
     printed = ex_log.read_text()
-    injected = Counter({k: int(n) for k, n in re.findall(r"(\w+) (\d+)", printed.split("faults injected:")[-1])})
+    injected = Counter({k: int(n) for k, n in re.findall(r"(\w+) (\d+)", line_after(printed, "faults injected:"))})
     rows, first, last, missing, duplicated, differing = compare(data)
     reached = last + MINUTE_MS >= ex_clock_before_end - 2 * MINUTE_MS and first <= clock_at_start + 10 * MINUTE_MS
     total = sum(injected.values())

@@ -138,3 +138,5 @@ async def run_exchange(
         await ex.stop()
         if ex.fault_counts:
             announce("faults injected: " + ", ".join(f"{k} {n}" for k, n in sorted(ex.fault_counts.items())))
+        if ex.hub.hostile_sent:
+            announce("hostile frames sent: " + ", ".join(f"{n} {k}" for k, n in sorted(ex.hub.hostile_sent.items())))

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,8 @@ class StreamHub:
         self.forming_every = forming_every
         self.connections: set[Connection] = set()
         self._ticker_wall = 0.0
+        self.hostile_sent: Counter[str] = Counter()
+        """Hostile frames that reached a socket, by kind: a fault fired while no one is connected sends none."""
 
     def routes(self) -> list[web.RouteDef]:
         """aiohttp routes for the websocket endpoints."""
@@ -224,10 +226,12 @@ class StreamHub:
                 elif kind == "garbage":
                     await conn.ws.send_str('{"data":{"e":[1]}}')
                     await conn.ws.send_bytes(b'{"data":"\xff\xfe"}')
+                    self.hostile_sent["malformed frames"] += 2
                 elif kind in ("future", "nonfinite", "negative", "unsubscribed"):
                     for st in list(conn.klines.values()):
                         stream, payload = hostile_kline(kind, st.key, self.market)
                         await conn.send(stream, payload)
+                        self.hostile_sent["unsound klines"] += 1
                 elif kind == "shutdown":
                     event = {"e": "serverShutdown", "E": self.market.clock_ms()}
                     if conn.combined:
