@@ -250,7 +250,7 @@ class Market:
         # Like Binance, `limit` counts candles returned: the empty times of a gap the market has are skipped over.
         out: list[Candle] = []
         t = last_open if newest else iv.open_time(lowest)
-        while lowest <= t <= last_open and len(out) < limit:
+        while (t >= lowest if newest else t <= last_open) and len(out) < limit:
             c = self.candle_at(key, t, now)
             if c is not None:
                 out.append(c)
