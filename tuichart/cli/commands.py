@@ -161,12 +161,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
     from tuichart.cli.live import record
 
+    max_backfill = _max_backfill(args.max_backfill)
     settings, _ = command_settings(args)
     interval = Interval.parse(args.interval)
     symbols = [normalize_symbol(s) for s in args.symbols]
-    code: int = record(
-        settings, symbols, interval, args.duration, demo=args.demo, max_backfill=_max_backfill(args.max_backfill)
-    )
+    code: int = record(settings, symbols, interval, args.duration, demo=args.demo, max_backfill=max_backfill)
     return code
 
 

@@ -43,7 +43,7 @@ def report_event(ev: FeedEvent, stats: RecordStats) -> None:
         if ev.error is None:
             say(f"{ev.key}: the missing candles are filled in")
         else:
-            retry = f"; retrying in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
+            retry = f"; retrying in {ev.retry_in:.2g} s" if ev.retry_in is not None else ""
             missing = f"{plural(ev.count, 'candle')} missing from {format_minute(ev.first_open)} UTC"
             say(f"backfill of {ev.key} failed: {ev.error}; {missing}{retry}")
 
