@@ -22,7 +22,7 @@ from tuichart.market.stream import KlineStream, StreamPolicy
 from tuichart.plural import plural
 from tuichart.services.alert_runner import AlertRunner, unwatched_rules
 from tuichart.services.backfill import backfill as run_backfill
-from tuichart.services.durable import DEFAULT_MAX_BACKFILL, DurableProgress, last_closed_open, resume_point
+from tuichart.services.durable import DEFAULT_MAX_BACKFILL, DurableProgress, resume_point
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.feed import FeedPolicy, MarketFeed
 from tuichart.services.indicator_book import IndicatorBook, store_history
@@ -132,7 +132,7 @@ async def _record(
             store.close()
             if dispatcher is not None:
                 await dispatcher.aclose()  # sends still queued get a moment to finish
-        missing = {key: progress.missing(key, last_closed_open(key, feed.clock)) for key in keys} if feed.clock else {}
+        missing = {key: progress.missing(key, feed.settled(key)) for key in keys} if feed.clock else {}
         for line in series_summary(stats, keys, missing):
             result(line)
         result(totals_line(stats, feed.filled, missing))

@@ -2,8 +2,9 @@
 
 After every connect and reconnect the closed candles since a series' progress (its newest candle kept with every
 one before it) are fetched over REST. A candle is final on its `x:true` push, or, when none came within `grace`
-seconds of its close, when REST has it. Ranges the exchange itself has no candles for (maintenance) are reported
-once as a `Gap`; candles still missing after a failed backfill are reported as a `Hole` at every try.
+seconds of its close, when REST has it. Ranges the exchange itself has no candles for (maintenance: REST answers
+with a later candle, or with none up to `grace` before its clock) are reported once as a `Gap`; candles still
+missing after a failed backfill are reported as a `Hole` at every try.
 """
 
 from __future__ import annotations
@@ -227,6 +228,11 @@ class MarketFeed:
             return
         if brought and gap:
             self.filled += 1
+        settled = self.settled(key, now)
+        if expected <= settled and not any(expected <= t <= settled for t in self._emitted.get(key, {})):
+            absent = self._gap(key, expected, key.interval.next_open(settled))  # none up to the clock, grace past
+            if absent is not None:
+                yield absent
         front = self._frontier(key)
         newest_sent = max(self._emitted.get(key, {}), default=-1)
         if front is not None and front < min(newest_sent, newest):  # REST lacks candles the stream skipped
@@ -236,6 +242,11 @@ class MarketFeed:
         if hole is not None:
             log.warning("backfill of %s succeeded; no candle is missing now", key)
             yield Hole(key, start, 0, None)
+
+    def settled(self, key: SeriesKey, now: int | None = None) -> int:
+        """Open time of the newest candle closed `grace` before `now` (the clock last seen): REST must have it."""
+        clock = self.clock if now is None else now
+        return key.interval.open_time(key.interval.open_time(clock - int(self.policy.grace * 1000)) - 1)
 
     def _failed(self, key: SeriesKey, error: str, now: int) -> Hole:
         """Schedule the next try of a series' backfill and describe what is missing meanwhile."""
