@@ -124,12 +124,14 @@ async def _record(
         try:
             await recorder.run(feed.events(), duration=duration, stop=stop)
         finally:
-            await stream.close()
-            with contextlib.suppress(Exception):  # what it could not fetch is reported as missing below
-                await recorder.finish(feed.catch_up())
-            bars.close()
-            writer.close()
-            store.close()
+            try:
+                await stream.close()
+                with contextlib.suppress(Exception):  # what it could not fetch is reported as missing below
+                    await recorder.finish(feed.catch_up())
+            finally:  # a second Ctrl-C cuts the last backfill short, never the writes
+                bars.close()
+                writer.close()
+                store.close()
             if dispatcher is not None:
                 await dispatcher.aclose()  # sends still queued get a moment to finish
         missing = {key: progress.missing(key, feed.settled(key)) for key in keys} if feed.clock else {}
