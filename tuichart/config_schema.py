@@ -24,7 +24,7 @@ class NetworkSettings(Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
     close_grace: Seconds = 5.0
     """Fetch a candle over REST when its closing push has not come this long after its close."""
     retry_scale: Seconds = 1.0
-    """Multiplier on REST waits (Retry-After, 5xx backoff); below 1 only for testing."""
+    """Multiplier on REST waits (Retry-After, 5xx backoff, retries of a failed backfill); below 1 only for testing."""
 
 
 class TelegramTable(Struct, forbid_unknown_fields=True, frozen=True):

@@ -161,11 +161,23 @@ def cmd_record(args: argparse.Namespace) -> int:
     """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
     from tuichart.cli.live import record
 
+    max_backfill = _max_backfill(args.max_backfill)
     settings, _ = command_settings(args)
     interval = Interval.parse(args.interval)
     symbols = [normalize_symbol(s) for s in args.symbols]
-    code: int = record(settings, symbols, interval, args.duration, demo=args.demo)
+    code: int = record(settings, symbols, interval, args.duration, demo=args.demo, max_backfill=max_backfill)
     return code
+
+
+def _max_backfill(text: str | None) -> int:
+    """`--max-backfill N`: a whole number of candles, at least 1."""
+    from tuichart.services.durable import DEFAULT_MAX_BACKFILL
+
+    if text is None:
+        return DEFAULT_MAX_BACKFILL
+    if not text.isdigit() or int(text) < 1:
+        raise BadInput(f"--max-backfill {text!r}: give a whole number of candles of at least 1, e.g. 10000")
+    return int(text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

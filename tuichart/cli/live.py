@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Sequence
 
 from tuichart.alerts import Deliverer, FiredAlert
@@ -12,29 +13,33 @@ from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.engine import AlertEngine
 from tuichart.cli.output import result, say
 from tuichart.cli.progress import progress_bar
+from tuichart.cli.record_report import BackfillBars, announce_resume, report_event
 from tuichart.config import Settings
-from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey
+from tuichart.domain import Interval, SeriesKey
 from tuichart.market.presets import resolve_exchange
 from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.market.stream import KlineStream, StreamPolicy
 from tuichart.plural import plural
 from tuichart.services.alert_runner import AlertRunner, unwatched_rules
 from tuichart.services.backfill import backfill as run_backfill
+from tuichart.services.durable import DEFAULT_MAX_BACKFILL, DurableProgress, resume_point
 from tuichart.services.endpoints import DemoMarket, exchange_endpoints
 from tuichart.services.feed import FeedPolicy, MarketFeed
 from tuichart.services.indicator_book import IndicatorBook, store_history
 from tuichart.services.live_session import stream_policy
-from tuichart.services.record import ClosedTracker, FeedEvent, RecordStats, record_events, span_summary
+from tuichart.services.record import Recorder, RecordStats, series_summary, totals_line
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
 
-EXIT_MISSING = 3  # the run ended, but candles it received are not in the store (the summary says how many)
+EXIT_MISSING = 3  # the run ended with candles missing from the store (the summary names their ranges)
+EXIT_INTERRUPTED = 130
 
 
 def policies(settings: Settings) -> tuple[StreamPolicy, RetryPolicy, FeedPolicy]:
     """The stream, REST and feed policies from the `[network]` settings."""
     n = settings.network
-    return stream_policy(n), RetryPolicy(scale=n.retry_scale), FeedPolicy(grace=n.close_grace)
+    feed = FeedPolicy(grace=n.close_grace, retry_initial=n.retry_scale, retry_cap=60.0 * n.retry_scale)
+    return stream_policy(n), RetryPolicy(scale=n.retry_scale), feed
 
 
 def backfill(settings: Settings, symbols: list[str], interval: Interval, since: int, until: int | None) -> int:
@@ -64,9 +69,10 @@ def record(
     duration: float | None,
     *,
     demo: bool,
+    max_backfill: int = DEFAULT_MAX_BACKFILL,
 ) -> int:
     """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds, with alerts."""
-    return asyncio.run(_record(settings, symbols, interval, duration, demo))
+    return asyncio.run(_record(settings, symbols, interval, duration, demo, max_backfill))
 
 
 async def _record(
@@ -75,6 +81,7 @@ async def _record(
     interval: Interval,
     duration: float | None,
     demo: bool,
+    max_backfill: int,
 ) -> int:
     stream_policy, retry_policy, feed_policy = policies(settings)
     async with (
@@ -85,42 +92,52 @@ async def _record(
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)
+        progress = DurableProgress()
+        for key in keys:
+            resume = resume_point(store, key, start, max_backfill)
+            progress.begin(key, resume.progress, resume.committed)
+            announce_resume(key, resume, start, max_backfill)
+        stats = RecordStats()
+
+        def written(key: SeriesKey, open_times: Sequence[int]) -> None:
+            progress.committed(key, open_times)
+            stats.note_written(key, open_times)
+
         writer = StoreWriter(
-            store, on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept and tried again")
+            store,
+            on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept and tried again"),
+            on_written=written,
         )
-        tracker = ClosedTracker(store, start)
         book = IndicatorBook(store_history(store))
         dispatcher = _dispatcher(settings)
         alerts = _alert_runner(settings, keys, store, writer, dispatcher)
         stream = KlineStream(endpoints.ws_base, keys, tickers=False, policy=stream_policy)
-        feed = MarketFeed(rest, stream, last_closed=tracker, policy=feed_policy)
+        bars = BackfillBars()
+        feed = MarketFeed(rest, stream, last_closed=progress, stored=progress.has, policy=feed_policy, progress=bars)
+        recorder = Recorder(writer, store, progress, stats, book=book, alerts=alerts, on_event=report_event)
         say(
             f"recording {', '.join(map(str, keys))} from {endpoints.name} into {settings.data_dir} "
             + (f"for {duration:g} s" if duration else "until Ctrl-C")
         )
-        stats = RecordStats()
+        stop = asyncio.Event()
+        _stop_on_ctrl_c(stop)
         try:
-            stats = await record_events(
-                feed.events(),
-                writer,
-                store,
-                tracker,
-                book=book,
-                alerts=alerts,
-                duration=duration,
-                on_event=_report_status,
-            )
+            await recorder.run(feed.events(), duration=duration, stop=stop)
         finally:
-            await stream.close()
-            await _final_reconcile(rest, keys, tracker, writer, book, alerts, stats)
-            writer.close()
-            store.close()
+            try:
+                await stream.close()
+                with contextlib.suppress(Exception):  # what it could not fetch is reported as missing below
+                    await recorder.finish(feed.catch_up())
+            finally:  # a second Ctrl-C cuts the last backfill short, never the writes
+                bars.close()
+                writer.close()
+                store.close()
             if dispatcher is not None:
                 await dispatcher.aclose()  # sends still queued get a moment to finish
-        for line in span_summary(stats, keys):
+        missing = {key: progress.missing(key, feed.settled(key)) for key in keys} if feed.clock else {}
+        for line in series_summary(stats, keys, missing):
             result(line)
-        closed = plural(sum(stats.closed.values()), "closed candle")
-        result(f"{closed} recorded, {plural(stats.reconnects, 'reconnect')}")
+        result(totals_line(stats, feed.filled, missing))
         refused = [
             plural(feed.rejected, "unsound kline") + " refused" if feed.rejected else "",
             plural(stream.parser.malformed, "malformed frame") + " dropped" if stream.parser.malformed else "",
@@ -131,8 +148,26 @@ async def _record(
             result(f"{plural(alerts.fired, 'alert')} fired")
         if writer.unwritten:
             result(f"{plural(writer.unwritten, 'closed candle')} could not be written to the store (see the log)")
+        if writer.unwritten or any(missing.values()):
+            say("candles are missing (see the summary): record again or run `tuichart backfill` to fetch them")
             return EXIT_MISSING
+        if stop.is_set():
+            say("tuichart: interrupted; everything written so far is kept")
+            return EXIT_INTERRUPTED
     return 0
+
+
+def _stop_on_ctrl_c(stop: asyncio.Event) -> None:
+    """The first Ctrl-C ends the run as `--duration` does (a last backfill, the summary); a second one quits."""
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        stop.set()
+        loop.remove_signal_handler(signal.SIGINT)
+        say("stopping: a last backfill, then the summary (Ctrl-C again quits at once)")
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # no signals off the main thread
+        loop.add_signal_handler(signal.SIGINT, interrupted)
 
 
 def _dispatcher(settings: Settings) -> Dispatcher | None:
@@ -166,34 +201,3 @@ def _alert_runner(
 
 def _fired(alert: FiredAlert) -> None:
     result(f"alert {alert.rule_id}: {alert.message}")
-
-
-async def _final_reconcile(
-    rest: RestClient,
-    keys: Sequence[SeriesKey],
-    tracker: ClosedTracker,
-    writer: StoreWriter,
-    book: IndicatorBook,
-    alerts: AlertRunner | None,
-    stats: RecordStats,
-) -> None:
-    """Fetch what closed between the last candle written and now, so stopping loses nothing."""
-    with contextlib.suppress(Exception):
-        now = await rest.server_time()
-        for key in keys:
-            start = key.interval.next_open(tracker(key))
-            async for page in rest.closed_klines(key, start, now_ms=now):
-                for c in page:
-                    event = KlineEvent(key, c, True, now)
-                    writer.put(key, c)
-                    writer.put_indicators(key, book.on_closed(event))
-                    tracker.note(key, c.open_time)
-                    stats.note_closed(event)
-                    if alerts is not None:
-                        alerts.on_kline(event)
-
-
-def _report_status(ev: FeedEvent, stats: RecordStats) -> None:
-    if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
-        retry = f" in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
-        say(f"feed {ev.state.value}{retry}: {ev.detail}")

@@ -100,6 +100,11 @@ def command_parser() -> argparse.ArgumentParser:
     rec.add_argument("symbols", nargs="+", metavar="SYMBOL")
     rec.add_argument("-i", "--interval", default="1m")
     rec.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    rec.add_argument(
+        "--max-backfill",
+        metavar="CANDLES",
+        help="on start, fetch at most this many of the newest closed candles a series lacks (default 10000)",
+    )
     rec.add_argument("--demo", action="store_true", help="record from the built-in synthetic exchange")
     _common(rec)
 

@@ -12,7 +12,8 @@ Kinds: `drop` and `close1006` (the TCP connection is aborted with no close frame
 `shutdown` (a `serverShutdown` event, then a close), `silence` (no events are sent; pings go on, as on a stuck
 stream), `http5xx` (the next REST request gets 503 / -1001), `http429` (the next REST request gets 429 / -1003
 with Retry-After), `http418` (the same as an IP ban, 418 with Retry-After), `notjson` (the next REST request
-gets status 200 with an HTML page), `burst5xx` (the next 8 REST requests get 503).
+gets status 200 with an HTML page), `burst5xx` (the next 8 REST requests get 503; `burst5xx@T:S` every REST
+request for S seconds).
 
 Hostile frames on every connection: `garbage` (a malformed text frame and a binary frame that is not UTF-8),
 `future` (a closed kline dated 2100-01-01), `nonfinite` (the last closed candle again with NaN and infinite

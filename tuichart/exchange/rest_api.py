@@ -89,6 +89,8 @@ class RestApi:
         self.market = market
         self.meter = WeightMeter(weight_limit)
         self.pending: deque[str] = deque()
+        self.failing_until = 0.0
+        """Every request fails with 503 until this `time.monotonic()` (a REST outage)."""
         self.retry_after = 1
 
     def routes(self) -> list[web.RouteDef]:
@@ -125,9 +127,12 @@ class RestApi:
 
     def _inject(self) -> str | None:
         """Raise the next injected REST fault; a fault that is an answer (`notjson`) is returned to the caller."""
-        if not self.pending:
+        if time.monotonic() < self.failing_until:
+            kind = "http5xx"
+        elif not self.pending:
             return None
-        kind = self.pending.popleft()
+        else:
+            kind = self.pending.popleft()
         if kind == "http5xx":
             raise ApiError(503, -1001, "Internal error; unable to process your request. Please try again.")
         if kind == "notjson":

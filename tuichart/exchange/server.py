@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,12 +83,14 @@ class EmbeddedExchange:
             await self._runner.cleanup()
             self._runner = None
 
-    async def inject(self, kind: str, seconds: float = 1.0) -> None:
-        """Inject one fault now."""
+    async def inject(self, kind: str, seconds: float | None = None) -> None:
+        """Inject one fault now; `seconds` is how long a silence (1 s unless given) or a REST outage lasts."""
         self.fault_counts[kind] += 1
         log.info("injecting fault %s", kind)
         if kind in SOCKET_KINDS:
-            await self.hub.inject(kind, seconds)
+            await self.hub.inject(kind, 1.0 if seconds is None else seconds)
+        elif kind == "burst5xx" and seconds:
+            self.rest.failing_until = time.monotonic() + seconds
         elif kind == "burst5xx":
             self.rest.pending.extend(["http5xx"] * BURST)
         else:

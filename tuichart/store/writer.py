@@ -43,6 +43,7 @@ class StoreWriter:
 
     A batch is written at most `max_delay` seconds after its first item, however busy the stream. A batch that
     fails stays in memory and is tried again, at growing intervals, until it is written or the writer closes.
+    `on_written` hears the open times of each series' candles once their transaction is committed, and only then.
     """
 
     def __init__(
@@ -51,7 +52,7 @@ class StoreWriter:
         *,
         max_delay: float = 0.5,
         on_error: Callable[[Exception], None] | None = None,
-        on_written: Callable[[SeriesKey, int], None] | None = None,
+        on_written: Callable[[SeriesKey, Sequence[int]], None] | None = None,
     ) -> None:
         self._store = store
         self._max_delay = max_delay
@@ -60,6 +61,7 @@ class StoreWriter:
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self.written = 0
+        """Candles committed to the store so far."""
         self.unwritten = 0
         """Candles still not written when the writer closed (every write of them failed)."""
         self._failing = False
@@ -152,7 +154,7 @@ class StoreWriter:
                 log.warning("store writes work again")
             self.written += len(candles)
             if self._on_written is not None:
-                self._on_written(key, len(candles))
+                self._on_written(key, [c.open_time for c in candles])
         return kept
 
     def _write_alerts(self, alerts: list[FiredAlert]) -> None:

@@ -1,0 +1,89 @@
+"""The market feed with a durable progress over a real store: a failed backfill leaves a hole that live closes
+never paper over, retried with backoff until it is filled."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from tests.data_paths import VISION_ZIPS
+from tuichart.domain import Gap, Interval, KlineEvent, SeriesKey
+from tuichart.exchange import EmbeddedExchange, replay_market
+from tuichart.market.rest import RestClient, RetryPolicy
+from tuichart.market.stream import KlineStream, StreamPolicy
+from tuichart.market.vision import read_kline_file
+from tuichart.services.durable import DurableProgress, last_closed_open
+from tuichart.services.feed import FeedPolicy, Hole, MarketFeed
+from tuichart.store import Store, StoreWriter
+
+DAY1 = 1577836800000
+KEY = SeriesKey("BTCUSDT", Interval.M1)
+MINUTE = 60_000
+
+
+async def until(condition: object, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_hole_holds_the_progress_until_a_retry_fills_it(tmp_path: Path) -> None:
+    source = {c.open_time: c for z in VISION_ZIPS for c in read_kline_file(z)}
+    market = replay_market(VISION_ZIPS, speed=600, start_ms=DAY1 + 1440 * MINUTE)
+    async with EmbeddedExchange(market) as ex, RestClient(ex.url, policy=RetryPolicy(scale=0.001)) as rest:
+        progress = DurableProgress()
+        progress.begin(KEY, last_closed_open(KEY, market.clock_ms()))
+        start = progress(KEY)
+        assert start is not None
+        with Store.open(tmp_path) as store:
+            writer = StoreWriter(store, max_delay=0.02, on_written=progress.committed)
+            stream = KlineStream(ex.url.replace("http", "ws"), [KEY], policy=StreamPolicy(silence_timeout=30))
+            feed = MarketFeed(
+                rest,
+                stream,
+                last_closed=progress,
+                stored=progress.has,
+                policy=FeedPolicy(grace=2.0, retry_initial=0.02, retry_cap=0.1),
+            )
+            holes: list[Hole] = []
+
+            async def consume() -> None:
+                async for ev in feed.events():
+                    if isinstance(ev, KlineEvent) and ev.closed:
+                        writer.put(ev.key, ev.candle)
+                    elif isinstance(ev, Hole):
+                        holes.append(ev)
+                    elif isinstance(ev, Gap):
+                        progress.absent(ev)
+
+            task = asyncio.ensure_future(consume())
+            try:
+                await until(lambda: (progress(KEY) or 0) >= start + 3 * MINUTE)
+                await ex.inject("burst5xx", 3600.0)  # REST is down until the test says otherwise
+                await ex.inject("silence", 0.6)  # about six closes are never pushed
+                await until(lambda: any(h.error for h in holes))
+                hole = holes[0]
+                assert hole.count >= 1 and hole.retry_in is not None
+                await until(lambda: (store.last_open_time(KEY) or 0) >= hole.first_open + 3 * MINUTE)
+                assert writer.flush(timeout=10)
+                assert progress(KEY) == hole.first_open - MINUTE, "a live close moved the progress past the hole"
+                assert progress.missing(KEY, store.last_open_time(KEY) or 0)[0].first_open == hole.first_open
+                tries = sum(1 for h in holes if h.error)
+                await until(lambda: sum(1 for h in holes if h.error) >= tries + 2)  # retried while it lasts
+                ex.rest.failing_until = 0.0
+                await until(lambda: holes[-1].error is None)
+                assert writer.flush(timeout=10)
+                newest = store.last_open_time(KEY)
+                assert newest is not None and progress(KEY) == newest
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                await stream.close()
+                writer.close()
+            rows = store.load_columns(KEY)
+    opens = rows["open_time"].tolist()
+    assert opens == list(range(start + MINUTE, opens[-1] + MINUTE, MINUTE)), "a candle is missing"
+    for name in ("open", "high", "low", "close", "volume", "trades"):
+        assert rows[name].tolist() == [getattr(source[t], name) for t in opens], name

@@ -1,0 +1,73 @@
+"""What `tuichart record` tells people while it runs: resumes, holes, long backfills and the feed's state."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from tuichart.cli.output import say
+from tuichart.cli.progress import progress_bar
+from tuichart.domain import FeedState, FeedStatus, SeriesKey
+from tuichart.market.rest import KLINES_LIMIT
+from tuichart.plural import plural
+from tuichart.services.durable import Resume, last_closed_open
+from tuichart.services.feed import FeedEvent, Hole
+from tuichart.services.progress import Progress
+from tuichart.services.record import RecordStats
+from tuichart.timeparse import format_minute
+
+LONG_BACKFILL = KLINES_LIMIT  # more candles than one REST page: worth a line and a progress bar
+
+
+def announce_resume(key: SeriesKey, resume: Resume, now: int, max_backfill: int) -> None:
+    """Say where a series resumes when the backfill on start is long or leaves candles out."""
+    if resume.beyond_limit is not None:
+        gap = resume.beyond_limit
+        say(
+            f"{key}: {plural(gap.count, 'candle')} from {format_minute(gap.first_open)} UTC on lie further back than "
+            f"--max-backfill {max_backfill} and are not fetched; `tuichart backfill` fetches them"
+        )
+    newest = last_closed_open(key, now)
+    if newest > resume.progress:
+        after = format_minute(key.interval.next_open(resume.progress))
+        count = (newest - resume.progress) // key.interval.nominal_ms
+        if count >= LONG_BACKFILL:
+            say(f"{key}: resuming at {after} UTC: about {plural(count, 'candle')} to fetch")
+
+
+def report_event(ev: FeedEvent, stats: RecordStats) -> None:
+    """One line on stderr for a feed state other than live, and for each try at a hole."""
+    if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
+        retry = f" in {ev.retry_in:.1f} s" if ev.retry_in is not None else ""
+        say(f"feed {ev.state.value}{retry}: {ev.detail}")
+    elif isinstance(ev, Hole):
+        if ev.error is None:
+            say(f"{ev.key}: the missing candles are filled in")
+        else:
+            retry = f"; retrying in {ev.retry_in:.2g} s" if ev.retry_in is not None else ""
+            missing = f"{plural(ev.count, 'candle')} missing from {format_minute(ev.first_open)} UTC"
+            say(f"backfill of {ev.key} failed: {ev.error}; {missing}{retry}")
+
+
+class BackfillBars:
+    """A Progress that draws a bar on stderr (on a terminal) for backfills longer than one REST page, only while
+    they run."""
+
+    def __init__(self) -> None:
+        self._bars: AbstractContextManager[Progress] | None = None
+        self._draw: Progress | None = None
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        if total is None or total < LONG_BACKFILL:
+            return
+        if self._draw is None:
+            self._bars = progress_bar()
+            self._draw = self._bars.__enter__()
+        self._draw(task, done, total)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Take the bars off the screen's live area."""
+        if self._bars is not None:
+            self._bars.__exit__(None, None, None)
+        self._bars = self._draw = None
