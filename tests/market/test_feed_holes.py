@@ -87,3 +87,42 @@ async def test_a_hole_holds_the_progress_until_a_retry_fills_it(tmp_path: Path) 
     assert opens == list(range(start + MINUTE, opens[-1] + MINUTE, MINUTE)), "a candle is missing"
     for name in ("open", "high", "low", "close", "volume", "trades"):
         assert rows[name].tolist() == [getattr(source[t], name) for t in opens], name
+
+
+async def test_without_the_exchanges_time_no_forming_candle_passes_for_closed() -> None:
+    """REST is down when the stream connects: the feed must not judge what has closed by the local clock (years
+    ahead of a replayed market), or the candle still forming when REST returns is taken for a closed one."""
+    source = {c.open_time: c for z in VISION_ZIPS for c in read_kline_file(z)}
+    market = replay_market(VISION_ZIPS, speed=600, start_ms=DAY1 + 1440 * MINUTE)
+    async with EmbeddedExchange(market) as ex, RestClient(ex.url, policy=RetryPolicy(scale=0.001)) as rest:
+        progress = DurableProgress()
+        progress.begin(KEY, last_closed_open(KEY, market.clock_ms()) - 20 * MINUTE)  # 20 candles to fill in
+        await ex.inject("burst5xx", 3600.0)
+        stream = KlineStream(ex.url.replace("http", "ws"), [KEY], policy=StreamPolicy(silence_timeout=30))
+        feed = MarketFeed(
+            rest,
+            stream,
+            last_closed=progress,
+            stored=progress.has,
+            policy=FeedPolicy(grace=2.0, retry_initial=0.02, retry_cap=0.1),
+        )
+        closed: list[KlineEvent] = []
+        holes: list[Hole] = []
+
+        async def consume() -> None:
+            async for ev in feed.events():
+                if isinstance(ev, KlineEvent) and ev.closed:
+                    closed.append(ev)
+                elif isinstance(ev, Hole):
+                    holes.append(ev)
+
+        task = asyncio.ensure_future(consume())
+        try:
+            await until(lambda: any(h.error for h in holes))
+            ex.rest.failing_until = 0.0
+            await until(lambda: holes[-1].error is None and len(closed) >= 25)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await stream.close()
+    assert [ev.candle for ev in closed] == [source[ev.candle.open_time] for ev in closed]

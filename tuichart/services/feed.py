@@ -302,9 +302,13 @@ class MarketFeed:
             if isinstance(ev, FeedStatus):
                 yield ev
                 if ev.state is FeedState.LIVE:
-                    self.clock = await self._server_now(self.clock or int(time.time() * 1000))
-                    async for item in self._backfill_all(self.clock):
-                        yield item
+                    # Never the local clock: judged by it, a replayed or skewed exchange's forming candle looks closed.
+                    self.clock = max(self.clock, await self._server_now(self.clock))
+                    if self.clock:
+                        async for item in self._backfill_all(self.clock):
+                            yield item
+                    else:  # filled in once the first event tells the exchange's time
+                        self._stale.update(self.stream.keys)
                 continue
             if isinstance(ev, KlineEvent) and self._refused(ev.key, ev.candle, self._stream_problem(ev, self.clock)):
                 continue
