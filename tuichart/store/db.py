@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from tuichart.errors import StoreError
-from tuichart.store.failures import probe_directory, write_failure
+from tuichart.store.failures import is_disk_full, probe_directory, write_failure
 from tuichart.store.integrity import block_error, damaged, first_line, verify
 from tuichart.store.schema import EXPECTED_KLINE_COLUMNS, SCHEMA_VERSION, STATEMENTS, UPGRADES
 
@@ -59,6 +59,8 @@ def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"{path} is not a DuckDB database tuichart can use (corrupt or foreign); "
                 "it was left untouched - move it away or use --data-dir"
             ) from None
+        if is_disk_full(text):  # a new store's first blocks
+            raise StoreError(write_failure(path, text)) from None
         if "version" in text.lower():  # written by another DuckDB release: not damaged
             raise StoreError(f"cannot open the store {path}: {first_line(exc)}") from None
         raise damaged(path, block_error(exc)) from None
@@ -130,8 +132,18 @@ def open_database(
     path = data_dir / STORE_FILE
     exists = path.exists() and path.stat().st_size > 0
     created = (path, *new_dirs) if not path.exists() else ()
-    if not read_only:
-        probe_directory(data_dir, path)
+    try:
+        if not read_only:
+            probe_directory(data_dir, path)
+        return _open_file(path, read_only, fallback, check, exists, created)
+    except StoreError:
+        remove_created(created)  # a new store that could not be set up (a full disk) is not left behind
+        raise
+
+
+def _open_file(
+    path: Path, read_only: bool, fallback: bool, check: bool, exists: bool, created: tuple[Path, ...]
+) -> Opened:
     try:
         known: bool | None = None
         if exists:

@@ -17,13 +17,15 @@ _FULL = ("No space left on device", "Disk quota exceeded", "File too large")
 _DENIED = ("Permission denied", "Read-only file system", "Operation not permitted")
 
 
+def is_disk_full(reason: str) -> bool:
+    """True when an error's text says the disk (or the user's quota) is full."""
+    return any(s in reason for s in _FULL)
+
+
 def write_failure(path: Path, reason: str) -> str:
     """One line saying why the store at `path` could not be written and what to do."""
-    if any(s in reason for s in _FULL):
-        return (
-            f"the disk holding {path.parent} is full ({_short(reason)}): nothing more can be written to {path.name}; "
-            "free some space (what is stored is kept)"
-        )
+    if is_disk_full(reason):
+        return f"the disk holding {path.parent} is full ({_short(reason)}): free some space"
     if any(s in reason for s in _DENIED):
         return (
             f"cannot write in {path.parent} ({_short(reason)}): the store writes its journal {path.name}.wal "
