@@ -215,3 +215,15 @@ def test_a_store_given_up_by_duckdb_after_a_failed_checkpoint_is_opened_again(tm
         with Store.open(disk / "data", read_only=True) as again:
             columns = again.load_columns(KEY)
             assert np.array_equal(columns["open_time"], [c.open_time for c in candles])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_an_export_to_a_full_disk_is_one_line_and_leaves_no_file(tmp_path: Path, fmt: str) -> None:
+    data = tmp_path / "data"
+    assert run_cli("import", *VISION_ZIPS, "--data-dir", data).returncode == 0
+    with tmpfs(tmp_path / "disk", "200k") as disk:
+        out = disk / f"out.{fmt}"
+        line = one_line(run_cli("export", "BTCUSDT", "-i", "1m", "--format", fmt, "-o", out, "--data-dir", data))
+        full = "the disk is full (No space left on device); free some space or write elsewhere"
+        assert line == f"tuichart: cannot write {out}: {full}"
+        assert list(disk.iterdir()) == []

@@ -19,7 +19,7 @@ from tuichart.errors import StoreError
 from tuichart.store.columns import INT_FIELDS, TEXT_SUFFIX, Columns, candle_schema, columns_candles, exact_columns
 from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.exports import export_select
-from tuichart.store.failures import needs_reopen, store_write_error
+from tuichart.store.failures import is_disk_full, needs_reopen, store_write_error
 from tuichart.store.integrity import first_line
 from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
 
@@ -284,8 +284,8 @@ class Store:
                     f"COPY ({select_sql}) TO '{target.replace(chr(39), chr(39) * 2)}' ({options})", list(params)
                 )
             except duckdb.IOException as exc:  # the output's disk, not the store's
-                reason = first_line(exc)
-                raise StoreError(f"cannot write {target}: {reason}; free some space or choose another -o") from exc
+                reason = "the disk is full (No space left on device)" if is_disk_full(str(exc)) else first_line(exc)
+                raise StoreError(f"cannot write {target}: {reason}; free some space or write elsewhere") from exc
             finally:
                 cur.close()
 
