@@ -82,6 +82,10 @@ COMMANDS: dict[str, Command] = {
     "record --demo": lambda data, url, out: run_cli(
         "record", "BTCUSDT", "--demo", "--duration", "3", "--data-dir", data
     ),
+    "check": lambda data, url, out: run_cli("check", "BTCUSDT", "-i", "1m", "--exchange", url, "--data-dir", data),
+    "check --repair": lambda data, url, out: run_cli(
+        "check", "BTCUSDT", "-i", "1m", "--repair", "--exchange", url, "--data-dir", data
+    ),
     "export": lambda data, url, out: run_cli("export", "BTCUSDT", "-i", "1m", "-o", out, "--data-dir", data),
     "indicators rebuild": lambda data, url, out: run_cli("indicators", "rebuild", "--data-dir", data),
     "alerts fired": lambda data, url, out: run_cli("alerts", "fired", "--data-dir", data),

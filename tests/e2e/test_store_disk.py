@@ -57,6 +57,7 @@ def writing_commands(data: Path, url: str) -> dict[str, list[str | Path]]:
         "record": ["record", "BTCUSDT", "-i", "1m", "--duration", "3", "--exchange", url, "--data-dir", data],
         "indicators rebuild": ["indicators", "rebuild", "--data-dir", data],
         "web": ["web", "BTCUSDT", "-i", "1m", "--exchange", url, "--data-dir", data],
+        "check --repair": ["check", "BTCUSDT", "-i", "1m", "--repair", "--exchange", url, "--data-dir", data],
     }
 
 
