@@ -146,6 +146,7 @@ COMMANDS_READING_THE_CONFIG = [
     ["alerts", "add", "BTCUSDT", "rsi above 70", "-i", "1h"],
     ["alerts", "remove", "a"],
     ["alerts", "fired", "--data-dir", "{tmp}/data"],
+    ["store", "check", "--data-dir", "{tmp}/data"],
 ]
 
 

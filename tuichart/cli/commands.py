@@ -233,6 +233,13 @@ def cmd_web(args: argparse.Namespace) -> int:
     return run_web(args)
 
 
+def cmd_store(args: argparse.Namespace) -> int:
+    """`tuichart store check`."""
+    from tuichart.cli.store_command import run_store
+
+    return run_store(args)
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     """`tuichart alerts add|list|remove|fired`."""
     from tuichart.cli.alerts_command import run_alerts
@@ -250,6 +257,7 @@ _COMMANDS = {
     "indicators": cmd_indicators,
     "web": cmd_web,
     "alerts": cmd_alerts,
+    "store": cmd_store,
 }
 
 

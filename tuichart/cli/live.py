@@ -105,8 +105,9 @@ async def _record(
 
         writer = StoreWriter(
             store,
-            on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept and tried again"),
+            on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept in memory and tried again"),
             on_written=written,
+            on_recovered=lambda n: say(f"store writes work again: {plural(n, 'candle')} written since they failed"),
         )
         book = IndicatorBook(store_history(store))
         dispatcher = _dispatcher(settings)

@@ -6,7 +6,7 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "check", "export", "indicators", "web", "alerts")
+COMMANDS = ("exchange", "import", "backfill", "record", "check", "export", "indicators", "web", "alerts", "store")
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -162,6 +162,7 @@ def command_parser() -> argparse.ArgumentParser:
     wb.add_argument("--demo", action="store_true", help="chart the built-in synthetic exchange")
     _common(wb)
     _alerts(sub)
+    _store(sub)
     return p
 
 
@@ -191,6 +192,25 @@ def _check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(candles the exchange does not have are left in place)",
     )
     _common(ck)
+
+
+def _store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    st = sub.add_parser("store", help="check the store: read it whole and verify every block, writing nothing")
+    st_sub = st.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = st_sub.add_parser(
+        "check",
+        help="read every table of the store whole and report rows per table and series (exit 2 when damaged)",
+        description="Open the store read-only, read every row of every table, verify every block's checksum, and "
+        "print the rows per table, the number of series and the blocks checked. Exit 0 when the store is sound, 2 "
+        "when it is damaged (tuichart then refuses to write to it: restore it from an export or a backup, or move "
+        "it away).",
+    )
+    check.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="directory of the store (default: $TUICHART_DATA_DIR or the platform data dir)",
+    )
+    check.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 
 def _alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 
 from tuichart.errors import StoreError
+from tuichart.store.failures import is_disk_full, probe_directory, write_failure
+from tuichart.store.integrity import block_error, damaged, first_line, verify
 from tuichart.store.schema import EXPECTED_KLINE_COLUMNS, SCHEMA_VERSION, STATEMENTS, UPGRADES
 
 STORE_FILE = "tuichart.duckdb"
@@ -46,20 +48,22 @@ def _lock_holder(message: str) -> str:
 def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
         text = str(exc)
-        if "lock" in text.lower():
+        if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
             raise _Locked(text) from None
-        if "not a valid DuckDB database" in text or "database file" in text.lower():
+        if "Permission denied" in text or "Read-only file system" in text:
+            raise StoreError(f"cannot write the store {path}: permission denied; use --data-dir DIR") from None
+        if "not a valid DuckDB database" in text:
             raise StoreError(
                 f"{path} is not a DuckDB database tuichart can use (corrupt or foreign); "
                 "it was left untouched - move it away or use --data-dir"
             ) from None
-        if "Permission denied" in text or "Read-only file system" in text:
-            raise StoreError(f"cannot write the store {path}: permission denied; use --data-dir DIR") from None
-        raise StoreError(f"cannot open the store {path}: {text.splitlines()[0]}") from None
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}") from None
+        if is_disk_full(text):  # a new store's first blocks
+            raise StoreError(write_failure(path, text)) from None
+        if "version" in text.lower():  # written by another DuckDB release: not damaged
+            raise StoreError(f"cannot open the store {path}: {first_line(exc)}") from None
+        raise damaged(path, block_error(exc)) from None
 
 
 class _Locked(Exception):
@@ -104,11 +108,15 @@ def _init_schema(conn: duckdb.DuckDBPyConnection, stored_version: int | None = N
     conn.execute("COMMIT")
 
 
-def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: bool = True) -> Opened:
+def open_database(
+    data_dir: Path | None, *, read_only: bool = False, fallback: bool = True, check: bool = True
+) -> Opened:
     """Open (creating if new) the store in `data_dir`; None means memory only.
 
-    When another process holds the file, a read-only opener gets a memory store with a notice when
-    `fallback` is set, and every other opener gets a StoreError.
+    An existing file is first opened read-only and checked (`check`, see `integrity.verify`): a damaged one is
+    refused before anything can write to it (a read-write open alone applies a left-over journal to the file).
+    When another process holds the file, a read-only opener gets a memory store with a notice when `fallback` is
+    set, and every other opener gets a StoreError.
     """
     if data_dir is None:
         conn = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
@@ -122,9 +130,30 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
     except OSError as exc:
         raise StoreError(f"cannot create the data directory {data_dir}: {exc.strerror}; use --data-dir DIR") from None
     path = data_dir / STORE_FILE
+    exists = path.exists() and path.stat().st_size > 0
     created = (path, *new_dirs) if not path.exists() else ()
     try:
-        conn = _connect_file(path, read_only)
+        if not read_only:
+            probe_directory(data_dir, path)
+        return _open_file(path, read_only, fallback, check, exists, created)
+    except StoreError:
+        remove_created(created)  # a new store that could not be set up (a full disk) is not left behind
+        raise
+
+
+def _open_file(
+    path: Path, read_only: bool, fallback: bool, check: bool, exists: bool, created: tuple[Path, ...]
+) -> Opened:
+    try:
+        known: bool | None = None
+        if exists:
+            conn = _connect_file(path, True)
+            known = _checked(conn, path, check)
+            if not read_only:
+                conn.close()
+                conn = _connect_file(path, False)
+        else:
+            conn = _connect_file(path, read_only)
     except _Locked as exc:
         who = _lock_holder(str(exc))
         if not fallback:
@@ -134,8 +163,9 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
         notice = f"the store {path} is in use by {who}; running on an in-memory store (nothing is saved)"
         return Opened(conn, StoreMode.MEMORY, None, notice)
     try:
-        known = _check_schema(conn, path)
-        stored = _stored_version(conn) if known else None
+        if known is None:
+            known = _check_schema(conn, path)
+        stored = _stored_version(conn) if known and not read_only else None
         if not read_only and (stored is None or stored < SCHEMA_VERSION):
             _init_schema(conn, stored)  # the upgrades, then idempotent statements: an older store gains what is new
     except StoreError:
@@ -143,8 +173,25 @@ def open_database(data_dir: Path | None, *, read_only: bool = False, fallback: b
         raise
     except duckdb.Error as exc:
         conn.close()
-        raise StoreError(f"{path} cannot be used as a store: {str(exc).splitlines()[0]}") from None
+        if read_only:
+            raise StoreError(f"{path} cannot be used as a store: {first_line(exc)}") from None
+        raise StoreError(write_failure(path, first_line(exc))) from None
     return Opened(conn, StoreMode.READ_ONLY if read_only else StoreMode.READ_WRITE, path, None, created)
+
+
+def _checked(conn: duckdb.DuckDBPyConnection, path: Path, check: bool) -> bool:
+    """`_check_schema` on a read-only connection, then (`check`) `verify`; closes it when either fails."""
+    try:
+        known = _check_schema(conn, path)
+        if check and (detail := verify(conn, path)) is not None:
+            raise damaged(path, detail)
+    except StoreError:
+        conn.close()
+        raise
+    except duckdb.Error as exc:
+        conn.close()
+        raise damaged(path, block_error(exc)) from None
+    return known
 
 
 def remove_created(created: tuple[Path, ...]) -> None:

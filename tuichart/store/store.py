@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,8 @@ from tuichart.errors import StoreError
 from tuichart.store.columns import INT_FIELDS, TEXT_SUFFIX, Columns, candle_schema, columns_candles, exact_columns
 from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.exports import export_select
+from tuichart.store.failures import is_disk_full, needs_reopen, store_write_error
+from tuichart.store.integrity import first_line
 from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,13 @@ class Store:
         path: Path | None,
         notice: str | None,
         created: tuple[Path, ...] = (),
+        data_dir: Path | None = None,
     ):
         self._conn = conn
         self._created = created
+        self._data_dir = data_dir
+        self._broken = False
+        """DuckDB invalidated the database (a failed checkpoint, a full disk): opened again before the next call."""
         self._lock = threading.Lock()
         self._last_open: dict[SeriesKey, int] = {}
         self.mode = mode
@@ -75,14 +81,49 @@ class Store:
     def open(cls, data_dir: Path | None, *, read_only: bool = False, fallback: bool = True) -> Store:
         """Open the store in `data_dir` (None: memory only); see `open_database` for the fallbacks."""
         opened = open_database(data_dir, read_only=read_only, fallback=fallback)
-        return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created)
+        return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created, data_dir)
 
     def close(self) -> None:
-        """Checkpoint and close the file."""
+        """Checkpoint and close the file; a failed checkpoint loses nothing (the journal keeps every commit and the
+        next open applies it), so it is logged, not raised."""
         with self._lock:
-            if self.mode is StoreMode.READ_WRITE:
-                self._conn.execute("CHECKPOINT")
-            self._conn.close()
+            try:
+                if self.mode is StoreMode.READ_WRITE and not self._broken:
+                    self._conn.execute("CHECKPOINT")
+            except duckdb.Error as exc:
+                log.warning("checkpoint of %s failed (the journal keeps what was written): %s", self.path, exc)
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    self._conn.close()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection, opened again (and checked again) if DuckDB invalidated it; call with the lock held."""
+        if self._broken and self.path is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._conn.close()  # DuckDB keeps one instance per file: it must go before the file is opened again
+            opened = open_database(self._data_dir, read_only=self.mode is StoreMode.READ_ONLY, fallback=False)
+            self._conn = opened.conn
+            self._broken = False
+            log.warning("the store %s was opened again: DuckDB gave up the connection after a failed write", self.path)
+        return self._conn
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one write, under the lock; a failure becomes one StoreError line (a full disk, a directory
+        it may not write in) and marks an invalidated database to be opened again."""
+        self._writable()
+        with self._lock:
+            cur = self._connection().cursor()
+            try:
+                yield cur
+            except duckdb.Error as exc:
+                self._broken = self._broken or needs_reopen(exc)
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                raise store_write_error(self.path, exc) from exc
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    cur.close()
 
     def __enter__(self) -> Store:
         return self
@@ -132,24 +173,16 @@ class Store:
             + ", {quote_volume}, trades, {taker_buy_volume}, {taker_buy_quote_volume} FROM batch".format_map(values)
         )
         params = [key.symbol, key.interval.value]
-        with self._lock:
-            cur = self._conn.cursor()
-            try:
-                try:  # new rows (the usual case) skip the slower replace path
-                    cur.execute("BEGIN")
-                    cur.execute("INSERT INTO klines " + select, params)
-                    cur.execute("COMMIT")
-                except duckdb.ConstraintException:
-                    cur.execute("ROLLBACK")
-                    cur.execute("BEGIN")
-                    cur.execute("INSERT OR REPLACE INTO klines " + select, params)
-                    cur.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
+        with self._writing() as cur:
+            try:  # new rows (the usual case) skip the slower replace path
+                cur.execute("BEGIN")
+                cur.execute("INSERT INTO klines " + select, params)
+                cur.execute("COMMIT")
+            except duckdb.ConstraintException:
+                cur.execute("ROLLBACK")
+                cur.execute("BEGIN")
+                cur.execute("INSERT OR REPLACE INTO klines " + select, params)
+                cur.execute("COMMIT")
             newest = int(batch["open_time"].max())
             if newest > self._last_open.get(key, -1):
                 self._last_open[key] = newest
@@ -163,24 +196,16 @@ class Store:
             return 0
         cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)  # NaN as NULL
         sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
-        with self._lock:
-            cur = self._conn.cursor()
-            try:
-                cur.execute("BEGIN")
-                cur.execute(sql, [key.symbol, key.interval.value])
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
+        with self._writing() as cur:
+            cur.execute("BEGIN")
+            cur.execute(sql, [key.symbol, key.interval.value])
+            cur.execute("COMMIT")
         return rows
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
-        self._writable()
-        with self._lock:
-            self._conn.execute(
+        with self._writing() as cur:
+            cur.execute(
                 "INSERT OR REPLACE INTO exchange_gaps VALUES (?, ?, make_timestamp(? * 1000), "
                 "make_timestamp(? * 1000), make_timestamp(? * 1000))",
                 [gap.key.symbol, gap.key.interval.value, gap.first_open, gap.last_open, checked_at_ms],
@@ -208,12 +233,14 @@ class Store:
             ]
             for a in alerts
         ]
-        with self._lock:
-            self._conn.executemany(
+        with self._writing() as cur:
+            cur.execute("BEGIN")  # all of them or none
+            cur.executemany(
                 "INSERT INTO alerts_fired VALUES (make_timestamp(? * 1000), ?, ?, ?, make_timestamp(? * 1000), "
                 "?, ?, ?, ?, ?)",
                 rows,
             )
+            cur.execute("COMMIT")
 
     # ---- reads -------------------------------------------------------------------------------
 
@@ -223,29 +250,42 @@ class Store:
 
     def query_frame(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
         """A read-only SQL query as Polars."""
-        with self._lock:
-            frame: pl.DataFrame = self._conn.sql(sql, params=list(params)).pl()
+        with self._reading() as conn:
+            frame: pl.DataFrame = conn.sql(sql, params=list(params)).pl()
         return frame
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        with self._reading() as conn:
+            return conn.execute(sql, list(params)).fetchall()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection for one read, under the lock; an invalidated database is opened again before the next."""
         with self._lock:
-            return self._conn.execute(sql, list(params)).fetchall()
+            try:
+                yield self._connection()
+            except duckdb.Error as exc:
+                self._broken = self._broken or needs_reopen(exc)
+                raise
 
     def _candle_columns(self, sql: str, params: Sequence[object]) -> Columns:
-        with self._lock:
-            columns = self._conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
+        with self._reading() as conn:
+            columns = conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
         return {
             name: np.asarray(columns[name], np.int64 if name in INT_FIELDS else np.float64) for name in CANDLE_FIELDS
         }
 
     def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
         """Write a query's rows with DuckDB's COPY (Parquet, JSON, partitioned datasets)."""
-        with self._lock:
-            cur = self._conn.cursor()
+        with self._reading() as conn:
+            cur = conn.cursor()
             try:
                 cur.execute(
                     f"COPY ({select_sql}) TO '{target.replace(chr(39), chr(39) * 2)}' ({options})", list(params)
                 )
+            except duckdb.IOException as exc:  # the output's disk, not the store's
+                reason = "the disk is full (No space left on device)" if is_disk_full(str(exc)) else first_line(exc)
+                raise StoreError(f"cannot write {target}: {reason}; free some space or write elsewhere") from exc
             finally:
                 cur.close()
 

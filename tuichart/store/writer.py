@@ -42,8 +42,9 @@ class StoreWriter:
     """Collects closed candles and upserts them in batches (per series, last write wins) off the caller's thread.
 
     A batch is written at most `max_delay` seconds after its first item, however busy the stream. A batch that
-    fails stays in memory and is tried again, at growing intervals, until it is written or the writer closes.
-    `on_written` hears the open times of each series' candles once their transaction is committed, and only then.
+    fails (candles or indicator rows) stays in memory and is tried again, at growing intervals, until it is written
+    or the writer closes. `on_written` hears the open times of each series' candles once their transaction is
+    committed, and only then; `on_recovered` hears how many candles went in once writes work again after failing.
     """
 
     def __init__(
@@ -53,11 +54,13 @@ class StoreWriter:
         max_delay: float = 0.5,
         on_error: Callable[[Exception], None] | None = None,
         on_written: Callable[[SeriesKey, Sequence[int]], None] | None = None,
+        on_recovered: Callable[[int], None] | None = None,
     ) -> None:
         self._store = store
         self._max_delay = max_delay
         self._on_error = on_error
         self._on_written = on_written
+        self._on_recovered = on_recovered
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self.written = 0
@@ -65,6 +68,7 @@ class StoreWriter:
         self.unwritten = 0
         """Candles still not written when the writer closed (every write of them failed)."""
         self._failing = False
+        self._written_at_failure = 0
         self._thread.start()
 
     def put(self, key: SeriesKey, candle: Candle) -> None:
@@ -100,8 +104,8 @@ class StoreWriter:
         retry = self._max_delay
         while True:
             waiters: list[threading.Event] = []
-            try:  # with candles kept after a failed write, wake up to try again
-                item: _Item = self._queue.get(timeout=retry if pending else None)
+            try:  # with rows kept after a failed write, wake up to try again
+                item: _Item = self._queue.get(timeout=retry if pending or indicators else None)
             except queue.Empty:
                 item = _Flush(threading.Event())  # nothing new: just write what is kept
             deadline = time.monotonic() + self._max_delay  # a deadline, not a quiet period: busy streams flush too
@@ -123,11 +127,12 @@ class StoreWriter:
                     break
             pending = self._write(pending)
             if not pending:  # indicator rows follow their candles
-                self._write_indicators(indicators)
-                indicators = {}
+                indicators = self._write_indicators(indicators)
+            if self._failing and not pending and not indicators:
+                self._recovered()
             self._write_alerts(alerts)
             alerts = []
-            retry = min(retry * 2, MAX_RETRY_DELAY) if pending else self._max_delay
+            retry = min(retry * 2, MAX_RETRY_DELAY) if pending or indicators else self._max_delay
             for w in waiters:
                 w.set()
             if stop:
@@ -143,19 +148,29 @@ class StoreWriter:
                 self._store.upsert(key, candles)
             except Exception as exc:  # kept and tried again; reported once until a write succeeds
                 kept[key] = by_open
-                if not self._failing:
-                    self._failing = True
-                    log.exception("store write failed for %s; the candles are kept and tried again", key)
-                    if self._on_error is not None:
-                        self._on_error(exc)
+                self._failed(exc, f"store write failed for {key}; the candles are kept and tried again")
                 continue
-            if self._failing:
-                self._failing = False
-                log.warning("store writes work again")
             self.written += len(candles)
             if self._on_written is not None:
                 self._on_written(key, [c.open_time for c in candles])
         return kept
+
+    def _failed(self, exc: Exception, what: str) -> None:
+        """Report the first failure of a run of them (the rows stay kept)."""
+        if not self._failing:
+            self._failing = True
+            self._written_at_failure = self.written
+            log.exception(what)
+            if self._on_error is not None:
+                self._on_error(exc)
+
+    def _recovered(self) -> None:
+        """Everything kept is written: report it once, with the candles written since the first failure."""
+        self._failing = False
+        since = self.written - self._written_at_failure
+        log.warning("store writes work again: %d candles written since the first failure", since)
+        if self._on_recovered is not None:
+            self._on_recovered(since)
 
     def _write_alerts(self, alerts: list[FiredAlert]) -> None:
         try:
@@ -165,7 +180,11 @@ class StoreWriter:
             if self._on_error is not None:
                 self._on_error(exc)
 
-    def _write_indicators(self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]) -> None:
+    def _write_indicators(
+        self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]
+    ) -> dict[SeriesKey, dict[int, tuple[float, ...]]]:
+        """Upsert each series' indicator rows; returns those not written, kept in memory to try again."""
+        kept: dict[SeriesKey, dict[int, tuple[float, ...]]] = {}
         for key, by_open in pending.items():
             opens = sorted(by_open)
             values = np.array([by_open[t] for t in opens], dtype=np.float64).reshape(len(opens), len(INDICATOR_COLUMNS))
@@ -173,7 +192,7 @@ class StoreWriter:
             batch.update({name: np.ascontiguousarray(values[:, i]) for i, name in enumerate(INDICATOR_COLUMNS)})
             try:
                 self._store.upsert_indicator_columns(key, batch)
-            except Exception as exc:  # reported like a failed candle batch; the candles themselves are kept
-                log.exception("indicator write failed for %s", key)
-                if self._on_error is not None:
-                    self._on_error(exc)
+            except Exception as exc:  # kept and tried again like candles
+                kept[key] = by_open
+                self._failed(exc, f"indicator write failed for {key}; the rows are kept and tried again")
+        return kept
