@@ -85,6 +85,7 @@ async def _record(
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)
+        store.bound_memory()
         writer = StoreWriter(
             store, on_error=lambda exc: say(f"store write failed: {exc}; the candles are kept and tried again")
         )

@@ -52,6 +52,10 @@ def _decimal_sql(name: str, batch: Columns) -> str:
     )
 
 
+WRITER_MEMORY = "24MB"  # measured: a recorder of 50 series then holds about 14 MB in DuckDB, flat
+WRITER_CHECKPOINT = "4MB"
+
+
 class Store:
     """One DuckDB file of closed candles (or memory only); safe to share between threads."""
 
@@ -76,6 +80,14 @@ class Store:
         """Open the store in `data_dir` (None: memory only); see `open_database` for the fallbacks."""
         opened = open_database(data_dir, read_only=read_only, fallback=fallback)
         return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created)
+
+    def bound_memory(self) -> None:
+        """Cap DuckDB's memory for a long-running writer of small batches: checkpoint every 4 MB of log and keep
+        at most 24 MB of blocks cached (DuckDB's default cache grows with the file, up to 80 % of RAM)."""
+        if self.mode is StoreMode.READ_WRITE:
+            with self._lock:
+                self._conn.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
+                self._conn.execute(f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'")
 
     def close(self) -> None:
         """Checkpoint and close the file."""
