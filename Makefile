@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA ?= data
 
-.PHONY: demo test lint bench chaos install clean screenshot system-tools
+.PHONY: demo test lint bench chaos soak install clean screenshot system-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(STAMP)
 
 chaos: $(STAMP)  # faults, kill -9 restarts and a full disk during one recording, then the store checked (root)
 	$(PY) bench/chaos.py
+
+soak: $(STAMP)  # half an hour: record's memory stays flat and the store equals the exchange (bench/soak.py --minutes N)
+	$(PY) bench/soak.py
 
 screenshot:  # README's picture, from the main-screen snapshot (needs rsvg-convert and fonts-firacode)
 	rsvg-convert -w 1500 tests/app/__snapshots__/test_snapshots/test_main_screen.svg -o docs/screenshot.png

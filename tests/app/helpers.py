@@ -71,10 +71,9 @@ def build_app(
         interval=interval,
         exchange=url,
         fps=30.0,
-        network=FAST_NETWORK,
         data_dir=tmp / "data",
         config_file=tmp / "config.toml",
-        **options,  # type: ignore[arg-type]
+        **{"network": FAST_NETWORK, **options},  # type: ignore[arg-type]
     )
     return make_app(opts, Store.open(tmp / "data"), endpoints=resolve_exchange(url))
 

@@ -202,6 +202,8 @@ def test_a_store_given_up_by_duckdb_after_a_failed_checkpoint_is_opened_again(tm
     candles = read_kline_file(VISION_ZIPS[0])
     with tmpfs(tmp_path / "disk", "8m") as disk:
         store = Store.open(disk / "data")
+        store.bound_memory()  # as record does; the connection opened again must get it too
+        bounded = store.query("SELECT current_setting('memory_limit')")
         store.query("SET checkpoint_threshold = '1KB'")  # checkpoint at every commit, as past 16 MB of journal
         assert store.upsert(KEY, candles[:600]) == 600
         filler = fill(disk)
@@ -211,6 +213,7 @@ def test_a_store_given_up_by_duckdb_after_a_failed_checkpoint_is_opened_again(tm
             store.upsert(KEY, candles[600:700])
         filler.unlink()
         assert store.upsert(KEY, candles[600:]) == 840  # opened again, then written
+        assert store.query("SELECT current_setting('memory_limit')") == bounded
         assert store.load_candles(KEY) == candles
         store.close()
         with Store.open(disk / "data", read_only=True) as again:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import gc
 import logging
+import math
 import os
 import threading
 from collections import OrderedDict, deque
@@ -127,6 +128,8 @@ class TuichartApp(App[int]):
         self.stored: dict[SeriesKey, int] = {}
         self.persister = Persister(store, on_error=lambda exc: self.call_from_thread(self._store_failed, exc))
         self._last_message = 0.0
+        self._retry_at: float | None = None
+        """Loop time of the next reconnect try, counted down on the status bar."""
         self._dirty = True
         self._quotes_dirty: set[str] = set()
         self._quotes_shown_at = 0.0
@@ -306,6 +309,7 @@ class TuichartApp(App[int]):
             if ev.state is FeedState.RECONNECTING and self.status.state == "live":
                 self.reconnects += 1
             self.status = _replace(self.status, state=ev.state.value, detail=ev.detail, retry_in=ev.retry_in)
+            self._retry_at = None if ev.retry_in is None else self._last_message + ev.retry_in
             if ev.state is FeedState.LIVE:
                 self.status = _replace(self.status, detail="")
 
@@ -550,6 +554,7 @@ class TuichartApp(App[int]):
         status = _replace(
             self.status,
             quiet_for=quiet if quiet is not None and quiet >= 5 and self.status.state == "live" else None,
+            retry_in=None if self._retry_at is None else max(0, math.ceil(self._retry_at - now)),
             stored=stored,
             hidden=hidden,
         )

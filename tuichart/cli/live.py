@@ -92,6 +92,7 @@ async def _record(
         keys = [SeriesKey(s, interval) for s in valid]
         start = await rest.server_time()
         store = Store.open(settings.data_dir, fallback=False)
+        store.bound_memory()
         progress = DurableProgress()
         for key in keys:
             resume = resume_point(store, key, start, max_backfill)

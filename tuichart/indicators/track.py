@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,15 +17,17 @@ IndicatorRow = tuple[int, tuple[float, ...]]
 
 
 class IndicatorTrack:
-    """Closed candles (bounded) plus TA-Lib stream state: `update` on close, `peek` on the forming candle.
+    """The newest `keep` closed candles plus TA-Lib stream state: `update` on close, `peek` on the forming candle.
 
     A revised or late closed candle recomputes the candles held in memory, so no value comes from a stale state.
+    Held candles drop their decimal text (the store's business; indicators compute in float64): a long-running
+    recorder of many series then holds a fixed amount of memory per series.
     """
 
     def __init__(
         self, key: SeriesKey, history: Sequence[Candle], *, keep: int, studies: Sequence[Study] = DEFAULT_STUDIES
     ) -> None:
-        self.series = Series(key, history)
+        self.series = Series(key, (replace(c, exact=None) if c.exact is not None else c for c in history))
         self.live = LiveIndicators(studies)
         self.keep = keep
         values = self.live.reset(self.series.closed)
@@ -37,10 +40,12 @@ class IndicatorTrack:
         """Fold a push in; the rows it computed: a new closed candle's, every one recomputed since a revised
         candle, or (with `peek`) the forming candle's values as if it closed now."""
         candle = event.candle
+        if event.closed and candle.exact is not None:
+            event = KlineEvent(event.key, replace(candle, exact=None), True, event.event_time)
         change = self.series.apply(event)
         if change is Change.CLOSED:
             rows = [(candle.open_time, self.live.update(candle))]
-            if len(self.series) > 2 * self.keep:
+            if len(self.series) > self.keep:
                 self.series.drop_older(self.keep)
         elif change is Change.REVISED:
             rows = self._rows(self.live.reset(self.series.closed), candle.open_time)

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from tuichart.domain import FeedState, FeedStatus, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
-from tuichart.market.backoff import Backoff
+from tuichart.market.backoff import HEALTHY_AFTER, Backoff
 from tuichart.market.protocol import ErrorReply, FrameParser, ServerShutdown
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class StreamPolicy:
 
     backoff_initial: float = 1.0
     backoff_cap: float = 60.0
-    healthy_after: float = 30.0
+    healthy_after: float = HEALTHY_AFTER
     silence_timeout: float = 60.0
     max_age: float = 23.5 * 3600
     control_interval: float = 0.25  # at most 4 control messages a second; Binance cuts at 5
@@ -133,7 +133,8 @@ class KlineStream:
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         """Events as they arrive, FeedStatus on every connect and loss; reconnects until `close()`."""
-        backoff = Backoff(self.policy.backoff_initial, 2.0, self.policy.backoff_cap)
+        policy = self.policy
+        backoff = Backoff(policy.backoff_initial, 2.0, policy.backoff_cap, healthy_after=policy.healthy_after)
         while not self._closed:
             reason, urgent = "", False
             try:
@@ -146,6 +147,7 @@ class KlineStream:
                 ) as ws:
                     self._ws = ws
                     self.connects += 1
+                    backoff.connected()
                     self._pending_add.clear()
                     self._pending_remove.clear()
                     control = asyncio.create_task(self._control(ws))
@@ -182,7 +184,6 @@ class KlineStream:
     async def _receive(self, ws: ClientConnection, backoff: Backoff) -> AsyncIterator[StreamEvent | str]:
         """Events from one connection; a string means 'reconnect now, for this reason'."""
         opened = time.monotonic()
-        healthy = False
         while True:
             age = time.monotonic() - opened
             if age >= self.policy.max_age:
@@ -197,9 +198,7 @@ class KlineStream:
                     continue
                 yield f"no message for {self.policy.silence_timeout:g} s"
                 return
-            if not healthy and time.monotonic() - opened >= self.policy.healthy_after:
-                backoff.reset()
-                healthy = True
+            backoff.heard()
             for ev in self.parser.parse(frame):
                 if isinstance(ev, ServerShutdown):
                     yield "server shutdown announced"

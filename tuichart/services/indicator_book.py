@@ -20,7 +20,7 @@ class IndicatorBook:
     candle recomputes the candles held in memory, so no stored value is computed from a stale state.
     """
 
-    def __init__(self, load_history: HistoryLoader, *, keep: int = 2 * MIN_WARMUP) -> None:
+    def __init__(self, load_history: HistoryLoader, *, keep: int = MIN_WARMUP) -> None:
         self._load = load_history
         self._keep = max(keep, MIN_WARMUP)
         self._tracks: dict[SeriesKey, IndicatorTrack] = {}

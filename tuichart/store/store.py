@@ -54,6 +54,10 @@ def _decimal_sql(name: str, batch: Columns) -> str:
     )
 
 
+WRITER_MEMORY = "24MB"  # measured: a recorder of 50 series then holds about 14 MB in DuckDB, flat
+WRITER_CHECKPOINT = "4MB"
+
+
 class Store:
     """One DuckDB file of closed candles (or memory only); safe to share between threads."""
 
@@ -72,6 +76,8 @@ class Store:
         self._broken = False
         """DuckDB invalidated the database (a failed checkpoint, a full disk): opened again before the next call."""
         self._lock = threading.Lock()
+        self._settings: tuple[str, ...] = ()
+        """SET statements this connection got, given again to a connection opened again."""
         self._last_open: dict[SeriesKey, int] = {}
         self.mode = mode
         self.path = path
@@ -82,6 +88,18 @@ class Store:
         """Open the store in `data_dir` (None: memory only); see `open_database` for the fallbacks."""
         opened = open_database(data_dir, read_only=read_only, fallback=fallback)
         return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created, data_dir)
+
+    def bound_memory(self) -> None:
+        """Cap DuckDB's memory for a long-running writer of small batches: checkpoint every 4 MB of log and keep
+        at most 24 MB of blocks cached (DuckDB's default cache grows with the file, up to 80 % of RAM)."""
+        if self.mode is StoreMode.READ_WRITE:
+            self._settings = (
+                f"SET memory_limit = '{WRITER_MEMORY}'",
+                f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'",
+            )
+            with self._lock:
+                for statement in self._settings:
+                    self._connection().execute(statement)
 
     def close(self) -> None:
         """Checkpoint and close the file; a failed checkpoint loses nothing (the journal keeps every commit and the
@@ -104,6 +122,8 @@ class Store:
             opened = open_database(self._data_dir, read_only=self.mode is StoreMode.READ_ONLY, fallback=False)
             self._conn = opened.conn
             self._broken = False
+            for statement in self._settings:
+                self._conn.execute(statement)
             log.warning("the store %s was opened again: DuckDB gave up the connection after a failed write", self.path)
         return self._conn
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -18,6 +19,7 @@ class StatusData:
     """live, reconnecting, offline, connecting."""
     detail: str = ""
     retry_in: float | None = None
+    """Seconds left before the next reconnect try (0: trying now)."""
     exchange: str = ""
     demo: bool = False
     quiet_for: float | None = None
@@ -49,8 +51,8 @@ def render_status(d: StatusData) -> Text:
         text.append(" DEMO ", style="bold black on yellow")
         text.append(" ")
     state = d.state
-    if state == "reconnecting" and d.retry_in is not None:
-        state = f"reconnecting in {d.retry_in:.0f} s"
+    if state == "reconnecting" and d.retry_in:
+        state = f"reconnecting in {math.ceil(d.retry_in)} s"
     text.append("● ", style=_STATE_STYLE.get(d.state, ""))
     text.append(state, style=_STATE_STYLE.get(d.state, ""))
     if d.exchange:

@@ -1,0 +1,48 @@
+"""A long-running writer's store keeps DuckDB's memory capped however large the file grows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tuichart.domain import Interval, SeriesKey
+from tuichart.store import Store
+from tuichart.store.schema import INDICATOR_COLUMNS
+
+START = 1_700_000_040_000
+
+
+def duckdb_memory(store: Store) -> int:
+    return int(store.query("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")[0][0])
+
+
+def test_bounded_store_caches_little_while_the_file_grows(tmp_path: Path) -> None:
+    store = Store.open(tmp_path, fallback=False)
+    store.bound_memory()
+    limit = store.query("SELECT current_setting('memory_limit'), current_setting('checkpoint_threshold')")[0]
+    assert limit in (("22.8 MiB", "3.8 MiB"), ("24.0 MB", "4.0 MB")), limit
+    rng = np.random.default_rng(0)
+    peak = 0
+    for minute in range(40):  # 30 series, a minute of 1m candles at a time: 36,000 candles and indicator rows
+        for s in range(30):
+            key = SeriesKey(f"S{s:02d}USDT", Interval.M1)
+            t = START + (minute * 30 + np.arange(30, dtype=np.int64)) * 60_000
+            price = 100 + rng.random(30)
+            batch = {"open_time": t, "close_time": t + 59_999, "trades": np.full(30, 7, dtype=np.int64)}
+            batch.update({f: price for f in ("open", "high", "low", "close", "volume", "quote_volume")})
+            batch.update({f: price / 2 for f in ("taker_buy_volume", "taker_buy_quote_volume")})
+            store.upsert_columns(key, batch)
+            store.upsert_indicator_columns(key, {"open_time": t, **{c: rng.random(30) for c in INDICATOR_COLUMNS}})
+        peak = max(peak, duckdb_memory(store))
+    assert store.count(SeriesKey("S07USDT", Interval.M1)) == 1200
+    store.close()
+    assert peak <= 18 * 2**20, peak  # unbounded, DuckDB holds 24 MB by now and more as the file grows
+    assert (tmp_path / "tuichart.duckdb").stat().st_size > 8 * 2**20  # the file outgrew what stays cached
+
+
+def test_a_memory_store_is_not_bounded() -> None:
+    store = Store.open(None)
+    store.bound_memory()
+    assert store.query("SELECT current_setting('checkpoint_threshold')")[0][0] != "3.8 MiB"
+    store.close()
