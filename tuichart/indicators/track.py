@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
+import msgspec
 import numpy as np
 
 from tuichart.domain import Candle, KlineEvent, SeriesKey
@@ -27,7 +27,9 @@ class IndicatorTrack:
     def __init__(
         self, key: SeriesKey, history: Sequence[Candle], *, keep: int, studies: Sequence[Study] = DEFAULT_STUDIES
     ) -> None:
-        self.series = Series(key, (replace(c, exact=None) if c.exact is not None else c for c in history))
+        self.series = Series(
+            key, (msgspec.structs.replace(c, exact=None) if c.exact is not None else c for c in history)
+        )
         self.live = LiveIndicators(studies)
         self.keep = keep
         values = self.live.reset(self.series.closed)
@@ -41,7 +43,7 @@ class IndicatorTrack:
         candle, or (with `peek`) the forming candle's values as if it closed now."""
         candle = event.candle
         if event.closed and candle.exact is not None:
-            event = KlineEvent(event.key, replace(candle, exact=None), True, event.event_time)
+            event = KlineEvent(event.key, msgspec.structs.replace(candle, exact=None), True, event.event_time)
         change = self.series.apply(event)
         if change is Change.CLOSED:
             rows = [(candle.open_time, self.live.update(candle))]
