@@ -18,6 +18,7 @@ from tuichart.domain import Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE, Store
+from tuichart.store.integrity import check_blocks
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)
@@ -100,3 +101,15 @@ def test_a_sound_journal_left_by_a_killed_process_is_kept_and_a_damaged_one_refu
     assert digest(damaged) == before
     with Store.open(left) as store:
         assert store.load_candles(KEY) == day
+
+
+def test_the_pinned_duckdb_writes_blocks_whose_checksums_this_check_computes(full_store: Path) -> None:
+    """The block check follows DuckDB's storage format (pinned exactly in pyproject.toml): on a sound store every
+    block must match, or the check would silently fall back to reading the tables and miss damaged indexes."""
+    path = full_store / STORE_FILE
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        found = check_blocks(conn, path)
+    finally:
+        conn.close()
+    assert found.understood and found.bad == () and found.present == found.blocks > 3
