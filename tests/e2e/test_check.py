@@ -12,6 +12,7 @@ import duckdb
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exact, exchange_process
+from tests.e2e.test_record import stored
 from tuichart.domain import DECIMAL_FIELDS, MINUTE_MS, Candle, Interval, SeriesKey
 from tuichart.exchange import EmbeddedExchange, replay_market
 from tuichart.market.rest import RestClient
@@ -42,18 +43,6 @@ def _row(c: Candle) -> tuple[object, ...]:
         decimals["taker_buy_volume"],
         decimals["taker_buy_quote_volume"],
     )
-
-
-def stored_rows(data: Path) -> list[tuple[object, ...]]:
-    """Every stored BTCUSDT 1m candle: open time (ms) and its values, oldest first."""
-    con = duckdb.connect(str(data / STORE_FILE), read_only=True)
-    rows = con.execute(
-        "SELECT epoch_ms(open_time), open, high, low, close, volume, epoch_ms(close_time), quote_volume, trades, "
-        "taker_buy_volume, taker_buy_quote_volume FROM klines WHERE symbol = 'BTCUSDT' AND interval = '1m' "
-        "ORDER BY open_time"
-    ).fetchall()
-    con.close()
-    return rows
 
 
 def sql(data: Path, *statements: str) -> None:
@@ -96,7 +85,7 @@ def test_check_finds_a_deleted_range_and_an_altered_row_and_repair_makes_the_sto
         ]
         assert "comparing BTCUSDT 1m" in before.stderr and "--repair" in before.stderr  # about the run: stderr
         assert "comparing" not in before.stdout
-        assert len(stored_rows(data)) == 2880 - 31, "a check without --repair changed the store"
+        assert len(stored(data)) == 2880 - 31, "a check without --repair changed the store"
 
         clock = ex.clock()
         default = check(data, ex.url)  # from the first stored candle to the newest closed one
@@ -115,7 +104,7 @@ def test_check_finds_a_deleted_range_and_an_altered_row_and_repair_makes_the_sto
 
         again = check(data, ex.url, "--until", "2020-01-02T23:59")
         assert again.returncode == 0 and summary(again.stdout) == (2880, 0, 0, 0), again.stdout
-    rows = stored_rows(data)
+    rows = stored(data)
     src = source_rows(VISION_ZIPS[0], VISION_ZIPS[1])
     assert [r[0] for r in rows] == sorted(src), "missing or duplicated candles"
     differing = [r[0] for r in rows if r[1:] != src[r[0]]]
@@ -159,7 +148,7 @@ def test_a_gap_the_exchange_has_is_not_missing(tmp_path: Path) -> None:
         assert repaired.returncode == 0, repaired.stdout + repaired.stderr
         assert "BTCUSDT 1m: 21 candles written from the exchange" in repaired.stdout
     src = source_rows(holed)
-    rows = stored_rows(data)
+    rows = stored(data)
     assert [r[0] for r in rows] == sorted(src) and all(r[1:] == src[r[0]] for r in rows)
     con = duckdb.connect(str(data / STORE_FILE), read_only=True)
     gaps = con.execute("SELECT epoch_ms(first_open), epoch_ms(last_open) FROM exchange_gaps").fetchall()

@@ -29,6 +29,19 @@ async def until(condition: object, seconds: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def quick_feed(ex: EmbeddedExchange, rest: RestClient, progress: DurableProgress) -> tuple[KlineStream, MarketFeed]:
+    """A feed of KEY from the exchange going by `progress`, with retries and grace in milliseconds."""
+    stream = KlineStream(ex.url.replace("http", "ws"), [KEY], policy=StreamPolicy(silence_timeout=30))
+    feed = MarketFeed(
+        rest,
+        stream,
+        last_closed=progress,
+        stored=progress.has,
+        policy=FeedPolicy(grace=2.0, retry_initial=0.02, retry_cap=0.1),
+    )
+    return stream, feed
+
+
 async def test_a_hole_holds_the_progress_until_a_retry_fills_it(tmp_path: Path) -> None:
     source = {c.open_time: c for z in VISION_ZIPS for c in read_kline_file(z)}
     market = replay_market(VISION_ZIPS, speed=600, start_ms=DAY1 + 1440 * MINUTE)
@@ -39,14 +52,7 @@ async def test_a_hole_holds_the_progress_until_a_retry_fills_it(tmp_path: Path) 
         assert start is not None
         with Store.open(tmp_path) as store:
             writer = StoreWriter(store, max_delay=0.02, on_written=progress.committed)
-            stream = KlineStream(ex.url.replace("http", "ws"), [KEY], policy=StreamPolicy(silence_timeout=30))
-            feed = MarketFeed(
-                rest,
-                stream,
-                last_closed=progress,
-                stored=progress.has,
-                policy=FeedPolicy(grace=2.0, retry_initial=0.02, retry_cap=0.1),
-            )
+            stream, feed = quick_feed(ex, rest, progress)
             holes: list[Hole] = []
 
             async def consume() -> None:
@@ -98,14 +104,7 @@ async def test_without_the_exchanges_time_no_forming_candle_passes_for_closed() 
         progress = DurableProgress()
         progress.begin(KEY, last_closed_open(KEY, market.clock_ms()) - 20 * MINUTE)  # 20 candles to fill in
         await ex.inject("burst5xx", 3600.0)
-        stream = KlineStream(ex.url.replace("http", "ws"), [KEY], policy=StreamPolicy(silence_timeout=30))
-        feed = MarketFeed(
-            rest,
-            stream,
-            last_closed=progress,
-            stored=progress.has,
-            policy=FeedPolicy(grace=2.0, retry_initial=0.02, retry_cap=0.1),
-        )
+        stream, feed = quick_feed(ex, rest, progress)
         closed: list[KlineEvent] = []
         holes: list[Hole] = []
 
