@@ -33,3 +33,20 @@ async def test_reconnect_countdown_counts_down_each_second(tmp_path: Path) -> No
     assert len(shown) >= 2, shown
     assert shown == sorted(shown, reverse=True) and len(set(shown)) == len(shown), shown
     assert shown[-1] == 1 and shown[0] <= 4, shown
+
+
+async def test_the_status_bar_counts_the_bad_frames_it_dropped(tmp_path: Path) -> None:
+    with exchange() as ex:
+        app = build_app(tmp_path, ex.url)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for(pilot, chart_ready(app))
+            assert "dropped" not in render_status(app._last_status).plain
+            for kind in ("garbage", "future", "garbage"):  # two unreadable frames each, one unsound kline per series
+                ex.run(lambda kind=kind: ex.exchange.inject(kind, 0.0))
+            await wait_for(pilot, lambda: "bad frames dropped" in render_status(app._last_status).plain)
+            await pilot.pause(0.5)
+            shown = re.search(r"(\d+) bad frames dropped", render_status(app._last_status).plain)
+            assert app.session is not None
+            assert shown and int(shown.group(1)) == app.session.dropped >= 5
+            assert app.session.dropped == ex.exchange.hub.hostile_sent.total()
+        app.store.close()

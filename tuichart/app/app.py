@@ -557,6 +557,7 @@ class TuichartApp(App[int]):
             retry_in=None if self._retry_at is None else max(0, math.ceil(self._retry_at - now)),
             stored=stored,
             hidden=hidden,
+            dropped=self.session.dropped if self.session is not None else 0,
         )
         if status != self._last_status:
             self._last_status = status

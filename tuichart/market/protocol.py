@@ -164,9 +164,14 @@ class FrameParser:
         try:
             return self._parse(frame)
         except Exception:  # any bytes can arrive: a frame we cannot read is counted, never raised
-            self.malformed += 1
-            log.debug("dropped a malformed frame: %r", frame[:200])
-            return []
+            return self._dropped(frame)
+
+    def _dropped(self, frame: str | bytes) -> list[Event]:
+        """Count a frame that cannot be read; the first and then every thousandth is logged."""
+        self.malformed += 1
+        if self.malformed % 1000 == 1:
+            log.warning("dropped a malformed frame (%d so far): %r", self.malformed, frame[:200])
+        return []
 
     def _parse(self, frame: str | bytes) -> list[Event]:
         try:
@@ -176,8 +181,7 @@ class FrameParser:
         try:
             env = self._envelope.decode(frame)
         except msgspec.DecodeError:
-            self.malformed += 1
-            return []
+            return self._dropped(frame)
         if isinstance(env, list):
             return [_ticker(t) for t in env]
         if env.data:
@@ -191,8 +195,7 @@ class FrameParser:
         if env.id is not None or env.result:
             result = msgspec.json.decode(env.result) if env.result else None
             return [ControlReply(env.id, result)]
-        self.malformed += 1
-        return []
+        return self._dropped(frame)
 
     def _payload_events(self, raw: str | bytes | msgspec.Raw) -> list[Event]:
         try:
@@ -203,8 +206,7 @@ class FrameParser:
             if isinstance(payload, _Kline):
                 return [self._kline(payload, raw, False)]
         except (KeyError, ValueError):
-            self.malformed += 1
-            return []
+            return self._dropped(raw if not isinstance(raw, msgspec.Raw) else bytes(raw))
         if isinstance(payload, _MiniTicker):
             return [_ticker(payload)]
         return [ServerShutdown(payload.E)]
@@ -222,9 +224,8 @@ class FrameParser:
             return tickers
         if isinstance(probe, dict) and probe.get("e") not in _HANDLED:
             self.ignored += 1
-        else:
-            self.malformed += 1
-        return []
+            return []
+        return self._dropped(raw if not isinstance(raw, msgspec.Raw) else bytes(raw))
 
     def _kline(self, p: _Kline, raw: str | bytes | msgspec.Raw, combined: bool) -> KlineEvent:
         k = p.k

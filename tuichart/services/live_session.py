@@ -57,6 +57,13 @@ class LiveSession:
         )
         return unknown
 
+    @property
+    def dropped(self) -> int:
+        """Frames the stream could not read plus klines the feed refused (unsound, future, unsubscribed)."""
+        if self._feed is None:
+            return 0
+        return self._feed.stream.parser.malformed + self._feed.rejected
+
     async def events(self) -> AsyncIterator[FeedEvent]:
         """Feed events until closed; every closed candle is handed to the persister first."""
         assert self._feed is not None and self._tracker is not None, "start() first"

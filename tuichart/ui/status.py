@@ -27,6 +27,8 @@ class StatusData:
     stored: int = 0
     store: str = "file"
     hidden: str = ""
+    dropped: int = 0
+    """Frames and klines refused since the start (never shown on the chart nor stored)."""
 
 
 _STATE_STYLE = {"live": "bold green", "reconnecting": "bold yellow", "offline": "bold red", "connecting": "yellow"}
@@ -63,6 +65,8 @@ def render_status(d: StatusData) -> Text:
         text.append(f" · {d.detail}", style="dim")
     text.append(f" · {plural(d.stored, 'candle')} stored", style="dim")
     text.append(f" · store {d.store}", style="dim" if d.store == "file" else "yellow")
+    if d.dropped:
+        text.append(f" · {plural(d.dropped, 'bad frame')} dropped", style="yellow")
     if d.hidden:
         text.append(f" · {d.hidden}", style="yellow")
     return text
