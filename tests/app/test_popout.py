@@ -80,7 +80,10 @@ async def test_the_page_follows_the_app_live(tmp_path: Path, monkeypatch: pytest
             # the page's newest close catches up with the app's (the market moves on while we look)
             await page.wait(lambda d: float(d.get("close", "nan")) == newest_close())
             await pilot.press("j")  # the app switches: so does the page, from a fresh snapshot
-            switched = await page.wait(lambda d: d.get("symbol") == "ETHUSDT" and d.get("state") == "drawn")
+            # a page that drew the few candles streamed so far draws the history once the app has it
+            switched = await page.wait(
+                lambda d: d.get("symbol") == "ETHUSDT" and d.get("state") == "drawn" and d.get("candles") == "1000"
+            )
             assert switched["interval"] == "1m" and switched["candles"] == "1000" and switched["precision"] == "2"
             await pilot.press("j", "j", "j")  # SHIBUSDT near 1.6e-5: prices keep their significant digits
             tiny = await page.wait(lambda d: d.get("symbol") == "SHIBUSDT" and d.get("state") == "drawn")

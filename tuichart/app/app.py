@@ -380,6 +380,8 @@ class TuichartApp(App[int]):
             self.charts.popitem(last=False)
         if h.key == self.current_key:
             self._redraw()
+        if self.popout is not None and self.popout.key == h.key:
+            self.popout.refresh()  # a page that drew the few candles there were draws the history
 
     @on(Worker.StateChanged)
     def _on_worker(self, event: Worker.StateChanged) -> None:

@@ -92,6 +92,10 @@ class PopoutServer:
             self.key = key
             self.send({"type": "select", "symbol": key.symbol, "interval": key.interval.value})
 
+    def refresh(self) -> None:
+        """The chart shown got its history: pages draw it again from a fresh snapshot."""
+        self.send({"type": "select", "symbol": self.key.symbol, "interval": self.key.interval.value, "fresh": True})
+
     def set_symbols(self, symbols: list[str]) -> None:
         """The watchlist changed: pages update their list."""
         self.symbols = list(symbols)

@@ -216,7 +216,7 @@ function listen() {
       body.dataset.symbols = JSON.stringify(message.symbols);
       navigation();
     } else if (message.type === "select") {
-      if (!view || message.symbol !== view.symbol || message.interval !== view.interval) {
+      if (message.fresh || !view || message.symbol !== view.symbol || message.interval !== view.interval) {
         await show(message.symbol, message.interval).catch(failed);
       }
     } else if (message.type === "candle") {
