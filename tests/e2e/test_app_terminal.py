@@ -36,6 +36,12 @@ def header(screen: str) -> str:
     return ""
 
 
+def stored(screen: str) -> int:
+    """The status bar's count of candles stored for the chart shown."""
+    m = re.search(r"([\d,]+) candles? stored", screen)
+    return int(m.group(1).replace(",", "")) if m else 0
+
+
 def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
     with exchange_process("--synthetic", *SYMBOLS, "--seed", "5", "--speed", "30") as ex:
         env = {
@@ -52,7 +58,8 @@ def test_watch_switch_and_quit(tmp_path: Path, terminal: Terminal) -> None:
         assert "Quit" in screen and "Help" in screen  # the key footer
 
         terminal.keys("j")
-        terminal.wait(lambda s: header(s) == "ETHUSDT 1m", what="the ETHUSDT chart")
+        # its history filled in from the exchange (moving on sooner cancels the fill-in, by design)
+        terminal.wait(lambda s: header(s) == "ETHUSDT 1m" and stored(s) > 100, what="the ETHUSDT chart, filled in")
         terminal.keys("Down")
         terminal.wait(lambda s: header(s) == "SOLUSDT 1m", what="the SOLUSDT chart")
         terminal.keys("5")
