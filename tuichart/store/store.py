@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +52,44 @@ def _decimal_sql(name: str, batch: Columns) -> str:
     return (
         f"COALESCE(TRY_CAST({name}{TEXT_SUFFIX} AS {DECIMAL_TYPE}), {value})" if name + TEXT_SUFFIX in batch else value
     )
+
+
+KEY_COLUMNS = ("series_symbol", "series_interval")
+"""Beside the rows of several series: each row's symbol and interval (one series' rows take them as parameters)."""
+
+
+def _with_keys(batch: Columns, runs: Sequence[tuple[SeriesKey, int]]) -> Columns:
+    """`batch` with each row's series, its rows being `runs` of (series, row count) in order."""
+    symbols = np.empty(len(batch["open_time"]), dtype=object)
+    intervals = np.empty(len(symbols), dtype=object)
+    start = 0
+    for key, n in runs:
+        symbols[start : start + n] = key.symbol
+        intervals[start : start + n] = key.interval.value
+        start += n
+    return {**batch, KEY_COLUMNS[0]: symbols, KEY_COLUMNS[1]: intervals}
+
+
+def _key_sql(batch: Columns) -> str:
+    return ", ".join(KEY_COLUMNS) if KEY_COLUMNS[0] in batch else "?, ?"
+
+
+def _kline_select(batch: Columns) -> str:
+    """The SELECT of klines rows from a batch of candle columns."""
+    values = {name: _decimal_sql(name, batch) for name in DECIMAL_FIELDS}
+    return (
+        f"SELECT {_key_sql(batch)}, "
+        + _TS.format(c="open_time")
+        + ", {open}, {high}, {low}, {close}, {volume}, ".format_map(values)
+        + _TS.format(c="close_time")
+        + ", {quote_volume}, trades, {taker_buy_volume}, {taker_buy_quote_volume} FROM batch".format_map(values)
+    )
+
+
+def _indicator_select(batch: Columns) -> str:
+    """The SELECT of indicators rows from a batch of indicator columns (NaN as NULL)."""
+    cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)
+    return f"SELECT {_key_sql(batch)}, {_TS.format(c='open_time')}, {cols} FROM batch"
 
 
 WRITER_MEMORY = "24MB"  # measured: a recorder of 50 series then holds about 14 MB in DuckDB, flat
@@ -177,50 +215,69 @@ class Store:
             return 0
         return self.upsert_columns(key, exact_columns(candles))
 
+    def upsert_series(self, candles: Mapping[SeriesKey, Sequence[Candle]]) -> int:
+        """Insert or replace closed candles of several series in one statement and one transaction (a writer's
+        batch); returns how many rows were written.
+
+        Every transaction and every hash table of a statement leaves DuckDB a few hundred bytes of bookkeeping
+        that it gives back only once tens of thousands have piled up (the buffer pool's eviction queues): a
+        long-running writer of many series grows by that unless it writes them together.
+        """
+        keys = [key for key, cs in candles.items() if cs]
+        if not keys:
+            return 0
+        flat = exact_columns([c for key in keys for c in candles[key]])
+        batch = _with_keys(flat, [(key, len(candles[key])) for key in keys])
+        rows = self._upsert("klines", _kline_select(batch), [], batch)
+        for key in keys:
+            self._note_newest(key, max(c.open_time for c in candles[key]))
+        return rows
+
     def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace columns of closed candles (store names, ms times; prices and volumes as float64 values
         or int64 units of 1e-8, see `exact_columns`) in one transaction."""
         self._writable()
-        rows = len(batch["open_time"])
-        if rows == 0:
-            return 0
-        values = {name: _decimal_sql(name, batch) for name in DECIMAL_FIELDS}
-        select = (
-            "SELECT ?, ?, "
-            + _TS.format(c="open_time")
-            + ", {open}, {high}, {low}, {close}, {volume}, ".format_map(values)
-            + _TS.format(c="close_time")
-            + ", {quote_volume}, trades, {taker_buy_volume}, {taker_buy_quote_volume} FROM batch".format_map(values)
-        )
-        params = [key.symbol, key.interval.value]
-        with self._writing() as cur:
-            try:  # new rows (the usual case) skip the slower replace path
-                cur.execute("BEGIN")
-                cur.execute("INSERT INTO klines " + select, params)
-                cur.execute("COMMIT")
-            except duckdb.ConstraintException:
-                cur.execute("ROLLBACK")
-                cur.execute("BEGIN")
-                cur.execute("INSERT OR REPLACE INTO klines " + select, params)
-                cur.execute("COMMIT")
-            newest = int(batch["open_time"].max())
-            if newest > self._last_open.get(key, -1):
-                self._last_open[key] = newest
+        rows = self._upsert("klines", _kline_select(batch), [key.symbol, key.interval.value], batch)
+        if rows:
+            self._note_newest(key, int(batch["open_time"].max()))
         return rows
 
     def upsert_indicator_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace indicator rows (`open_time` ms + the indicator columns; NaN stored as NULL)."""
+        return self._upsert("indicators", _indicator_select(batch), [key.symbol, key.interval.value], batch)
+
+    def upsert_indicator_series(self, rows: Mapping[SeriesKey, Columns]) -> int:
+        """Insert or replace indicator rows of several series in one statement and one transaction (see
+        `upsert_series`)."""
+        keys = [key for key, batch in rows.items() if len(batch["open_time"])]
+        if not keys:
+            return 0
+        columns = {name: np.concatenate([rows[k][name] for k in keys]) for name in ("open_time", *INDICATOR_COLUMNS)}
+        batch = _with_keys(columns, [(k, len(rows[k]["open_time"])) for k in keys])
+        return self._upsert("indicators", _indicator_select(batch), [], batch)
+
+    def _upsert(self, table: str, select: str, params: list[object], batch: Columns) -> int:
+        """Insert the rows `select` makes of `batch` in one transaction, replacing stored ones only when some are
+        already there: DuckDB plans a replace as a merge (a scan and hash tables), a plain insert as an append."""
         self._writable()
         rows = len(batch["open_time"])
         if rows == 0:
             return 0
-        cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)  # NaN as NULL
-        sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
         with self._writing() as cur:
-            cur.execute("BEGIN")
-            cur.execute(sql, [key.symbol, key.interval.value])
-            cur.execute("COMMIT")
+            try:  # new rows (the usual case) skip the slower replace path
+                cur.execute("BEGIN")
+                cur.execute(f"INSERT INTO {table} {select}", params)
+                cur.execute("COMMIT")
+            except duckdb.ConstraintException:
+                cur.execute("ROLLBACK")
+                cur.execute("BEGIN")
+                cur.execute(f"INSERT OR REPLACE INTO {table} {select}", params)
+                cur.execute("COMMIT")
         return rows
+
+    def _note_newest(self, key: SeriesKey, open_time: int) -> None:
+        if open_time > self._last_open.get(key, -1):
+            self._last_open[key] = open_time
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
