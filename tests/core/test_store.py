@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import msgspec
 import pytest
 
 from tests.data_paths import VISION_ZIPS
@@ -15,6 +16,7 @@ from tuichart.domain import Candle, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE, Store, StoreMode, StoreWriter
+from tuichart.store.schema import INDICATOR_COLUMNS
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)
 
@@ -151,6 +153,30 @@ def test_writer_batches_off_thread(tmp_path: Path, day: list[Candle]) -> None:
         writer.close()
         assert store.count(KEY) == 1440
         assert threads == {"store-writer"}
+
+
+def test_a_writer_batch_holds_every_series_and_replaces_revised_rows(tmp_path: Path, day: list[Candle]) -> None:
+    keys = [SeriesKey(s, Interval.M1) for s in ("AAAUSDT", "BBBUSDT", "CCCUSDT")]
+    width = len(INDICATOR_COLUMNS)
+    with Store.open(tmp_path) as store:
+        writer = StoreWriter(store, max_delay=0.01)
+        for i, key in enumerate(keys):
+            for c in day[: 100 + i]:
+                writer.put(key, c)
+            writer.put_indicators(key, [(c.open_time, (float(i),) * width) for c in day[: 100 + i]])
+        assert writer.flush(timeout=10)
+        revised = msgspec.structs.replace(day[50], close=day[50].close + 1, exact=None)
+        writer.put(keys[1], revised)  # a stored candle revised and a new one in the same batch
+        writer.put(keys[1], day[101])
+        writer.put_indicators(keys[1], [(day[50].open_time, (9.0,) * width), (day[101].open_time, (1.0,) * width)])
+        assert writer.flush(timeout=10)
+        writer.close()
+        assert [store.count(k) for k in keys] == [100, 102, 102]
+        assert [store.last_open_time(k) for k in keys] == [day[99].open_time, day[101].open_time, day[101].open_time]
+        assert store.load_candles(keys[1], since=day[50].open_time, until=day[50].open_time)[0].close == revised.close
+        assert store.load_candles(keys[0], since=day[50].open_time, until=day[50].open_time)[0].close == day[50].close
+        sums = store.query("SELECT symbol, count(*), sum(ema_12) FROM indicators GROUP BY symbol ORDER BY symbol")
+        assert sums == [("AAAUSDT", 100, 0.0), ("BBBUSDT", 102, 110.0), ("CCCUSDT", 102, 204.0)]
 
 
 def test_second_process_falls_back_to_memory(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 
-from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
+from tuichart.domain import CANDLE_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
-from tuichart.store.columns import INT_FIELDS, TEXT_SUFFIX, Columns, candle_schema, columns_candles, exact_columns
+from tuichart.store.columns import INT_FIELDS, Columns, candle_schema, columns_candles, exact_columns
 from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.exports import export_select
 from tuichart.store.failures import is_disk_full, needs_reopen, store_write_error
 from tuichart.store.integrity import first_line
-from tuichart.store.schema import DECIMAL_TYPE, INDICATOR_COLUMNS
+from tuichart.store.schema import INDICATOR_COLUMNS
+from tuichart.store.upsert_sql import indicator_select, kline_select, with_keys
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # Polars is for exports and tools; the app never loads it (~35 MB, 0.2 s)
     import polars as pl
 
-_TS = "make_timestamp(CAST({c} AS BIGINT) * 1000)"
 _SELECT_CANDLE = (
     "epoch_ms(open_time) AS open_time, open, high, low, close, volume, epoch_ms(close_time) AS close_time, "
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume"
@@ -43,15 +43,6 @@ class SeriesSummary:
     count: int
     first_open: int
     last_open: int
-
-
-def _decimal_sql(name: str, batch: Columns) -> str:
-    """The DECIMAL(38,8) of a price/volume column: its source's digits where there are any, else its double
-    rounded to 8 places (text DuckDB cannot read falls back to the double, which was checked)."""
-    value = f"CAST({name} AS {DECIMAL_TYPE})"
-    return (
-        f"COALESCE(TRY_CAST({name}{TEXT_SUFFIX} AS {DECIMAL_TYPE}), {value})" if name + TEXT_SUFFIX in batch else value
-    )
 
 
 WRITER_MEMORY = "24MB"  # measured: a recorder of 50 series then holds about 14 MB in DuckDB, flat
@@ -177,50 +168,69 @@ class Store:
             return 0
         return self.upsert_columns(key, exact_columns(candles))
 
+    def upsert_series(self, candles: Mapping[SeriesKey, Sequence[Candle]]) -> int:
+        """Insert or replace closed candles of several series in one statement and one transaction (a writer's
+        batch); returns how many rows were written.
+
+        Every transaction and every hash table of a statement leaves DuckDB a few hundred bytes of bookkeeping
+        that it gives back only once tens of thousands have piled up (the buffer pool's eviction queues): a
+        long-running writer of many series grows by that unless it writes them together.
+        """
+        keys = [key for key, cs in candles.items() if cs]
+        if not keys:
+            return 0
+        flat = exact_columns([c for key in keys for c in candles[key]])
+        batch = with_keys(flat, [(key, len(candles[key])) for key in keys])
+        rows = self._upsert("klines", kline_select(batch), [], batch)
+        for key in keys:
+            self._note_newest(key, max(c.open_time for c in candles[key]))
+        return rows
+
     def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace columns of closed candles (store names, ms times; prices and volumes as float64 values
         or int64 units of 1e-8, see `exact_columns`) in one transaction."""
         self._writable()
-        rows = len(batch["open_time"])
-        if rows == 0:
-            return 0
-        values = {name: _decimal_sql(name, batch) for name in DECIMAL_FIELDS}
-        select = (
-            "SELECT ?, ?, "
-            + _TS.format(c="open_time")
-            + ", {open}, {high}, {low}, {close}, {volume}, ".format_map(values)
-            + _TS.format(c="close_time")
-            + ", {quote_volume}, trades, {taker_buy_volume}, {taker_buy_quote_volume} FROM batch".format_map(values)
-        )
-        params = [key.symbol, key.interval.value]
-        with self._writing() as cur:
-            try:  # new rows (the usual case) skip the slower replace path
-                cur.execute("BEGIN")
-                cur.execute("INSERT INTO klines " + select, params)
-                cur.execute("COMMIT")
-            except duckdb.ConstraintException:
-                cur.execute("ROLLBACK")
-                cur.execute("BEGIN")
-                cur.execute("INSERT OR REPLACE INTO klines " + select, params)
-                cur.execute("COMMIT")
-            newest = int(batch["open_time"].max())
-            if newest > self._last_open.get(key, -1):
-                self._last_open[key] = newest
+        rows = self._upsert("klines", kline_select(batch), [key.symbol, key.interval.value], batch)
+        if rows:
+            self._note_newest(key, int(batch["open_time"].max()))
         return rows
 
     def upsert_indicator_columns(self, key: SeriesKey, batch: Columns) -> int:
         """Insert or replace indicator rows (`open_time` ms + the indicator columns; NaN stored as NULL)."""
+        return self._upsert("indicators", indicator_select(batch), [key.symbol, key.interval.value], batch)
+
+    def upsert_indicator_series(self, rows: Mapping[SeriesKey, Columns]) -> int:
+        """Insert or replace indicator rows of several series in one statement and one transaction (see
+        `upsert_series`)."""
+        keys = [key for key, batch in rows.items() if len(batch["open_time"])]
+        if not keys:
+            return 0
+        columns = {name: np.concatenate([rows[k][name] for k in keys]) for name in ("open_time", *INDICATOR_COLUMNS)}
+        batch = with_keys(columns, [(k, len(rows[k]["open_time"])) for k in keys])
+        return self._upsert("indicators", indicator_select(batch), [], batch)
+
+    def _upsert(self, table: str, select: str, params: list[object], batch: Columns) -> int:
+        """Insert the rows `select` makes of `batch` in one transaction, replacing stored ones only when some are
+        already there: DuckDB plans a replace as a merge (a scan and hash tables), a plain insert as an append."""
         self._writable()
         rows = len(batch["open_time"])
         if rows == 0:
             return 0
-        cols = ", ".join(f"CASE WHEN isnan({c}) THEN NULL ELSE {c} END" for c in INDICATOR_COLUMNS)  # NaN as NULL
-        sql = f"INSERT OR REPLACE INTO indicators SELECT ?, ?, {_TS.format(c='open_time')}, {cols} FROM batch"
         with self._writing() as cur:
-            cur.execute("BEGIN")
-            cur.execute(sql, [key.symbol, key.interval.value])
-            cur.execute("COMMIT")
+            try:  # new rows (the usual case) skip the slower replace path
+                cur.execute("BEGIN")
+                cur.execute(f"INSERT INTO {table} {select}", params)
+                cur.execute("COMMIT")
+            except duckdb.ConstraintException:
+                cur.execute("ROLLBACK")
+                cur.execute("BEGIN")
+                cur.execute(f"INSERT OR REPLACE INTO {table} {select}", params)
+                cur.execute("COMMIT")
         return rows
+
+    def _note_newest(self, key: SeriesKey, open_time: int) -> None:
+        if open_time > self._last_open.get(key, -1):
+            self._last_open[key] = open_time
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tuichart.domain import Candle, FiredAlert, SeriesKey
+from tuichart.store.columns import Columns
 from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.store import Store
 
@@ -41,10 +42,11 @@ _Item = tuple[SeriesKey, Candle] | _Rows | _Alerts | _Flush | None
 class StoreWriter:
     """Collects closed candles and upserts them in batches (per series, last write wins) off the caller's thread.
 
-    A batch is written at most `max_delay` seconds after its first item, however busy the stream. A batch that
-    fails (candles or indicator rows) stays in memory and is tried again, at growing intervals, until it is written
-    or the writer closes. `on_written` hears the open times of each series' candles once their transaction is
-    committed, and only then; `on_recovered` hears how many candles went in once writes work again after failing.
+    A batch is written at most `max_delay` seconds after its first item, however busy the stream: every series'
+    candles in one transaction, then their indicator rows in another. A batch that fails stays in memory and is
+    tried again, at growing intervals, until it is written or the writer closes. `on_written` hears the open times
+    of each series' candles once their transaction is committed, and only then; `on_recovered` hears how many
+    candles went in once writes work again after failing.
     """
 
     def __init__(
@@ -140,20 +142,20 @@ class StoreWriter:
                 return
 
     def _write(self, pending: dict[SeriesKey, dict[int, Candle]]) -> dict[SeriesKey, dict[int, Candle]]:
-        """Upsert each series' candles; returns those not written, kept in memory to try again."""
-        kept: dict[SeriesKey, dict[int, Candle]] = {}
-        for key, by_open in pending.items():
-            candles = [by_open[t] for t in sorted(by_open)]
-            try:
-                self._store.upsert(key, candles)
-            except Exception as exc:  # kept and tried again; reported once until a write succeeds
-                kept[key] = by_open
-                self._failed(exc, f"store write failed for {key}; the candles are kept and tried again")
-                continue
-            self.written += len(candles)
+        """Upsert every series' candles in one transaction; returns those not written, kept to try again."""
+        if not pending:
+            return pending
+        candles = {key: [by_open[t] for t in sorted(by_open)] for key, by_open in pending.items()}
+        try:
+            self._store.upsert_series(candles)
+        except Exception as exc:  # kept and tried again; reported once until a write succeeds
+            self._failed(exc, "store write failed; the candles are kept and tried again")
+            return pending
+        for key, written in candles.items():
+            self.written += len(written)
             if self._on_written is not None:
-                self._on_written(key, [c.open_time for c in candles])
-        return kept
+                self._on_written(key, [c.open_time for c in written])
+        return {}
 
     def _failed(self, exc: Exception, what: str) -> None:
         """Report the first failure of a run of them (the rows stay kept)."""
@@ -183,16 +185,21 @@ class StoreWriter:
     def _write_indicators(
         self, pending: dict[SeriesKey, dict[int, tuple[float, ...]]]
     ) -> dict[SeriesKey, dict[int, tuple[float, ...]]]:
-        """Upsert each series' indicator rows; returns those not written, kept in memory to try again."""
-        kept: dict[SeriesKey, dict[int, tuple[float, ...]]] = {}
-        for key, by_open in pending.items():
-            opens = sorted(by_open)
-            values = np.array([by_open[t] for t in opens], dtype=np.float64).reshape(len(opens), len(INDICATOR_COLUMNS))
-            batch = {"open_time": np.array(opens, dtype=np.int64)}
-            batch.update({name: np.ascontiguousarray(values[:, i]) for i, name in enumerate(INDICATOR_COLUMNS)})
-            try:
-                self._store.upsert_indicator_columns(key, batch)
-            except Exception as exc:  # kept and tried again like candles
-                kept[key] = by_open
-                self._failed(exc, f"indicator write failed for {key}; the rows are kept and tried again")
-        return kept
+        """Upsert every series' indicator rows in one transaction; returns them when that fails, kept to try again."""
+        if not pending:
+            return pending
+        try:
+            self._store.upsert_indicator_series({key: _indicator_columns(by_open) for key, by_open in pending.items()})
+        except Exception as exc:  # kept and tried again like candles
+            self._failed(exc, "indicator write failed; the rows are kept and tried again")
+            return pending
+        return {}
+
+
+def _indicator_columns(by_open: dict[int, tuple[float, ...]]) -> Columns:
+    """Indicator rows by open time as the store's columns, oldest first."""
+    opens = sorted(by_open)
+    values = np.array([by_open[t] for t in opens], dtype=np.float64).reshape(len(opens), len(INDICATOR_COLUMNS))
+    batch = {"open_time": np.array(opens, dtype=np.int64)}
+    batch.update({name: np.ascontiguousarray(values[:, i]) for i, name in enumerate(INDICATOR_COLUMNS)})
+    return batch
