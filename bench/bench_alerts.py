@@ -29,8 +29,8 @@ from tuichart.alerts.fired import FiredAlert  # noqa: E402
 from tuichart.alerts.notify_settings import TelegramSettings  # noqa: E402
 from tuichart.alerts.rules import AlertRule  # noqa: E402
 from tuichart.alerts.telegram import TelegramChannel  # noqa: E402
+from tuichart.binance.protocol import FrameParser  # noqa: E402
 from tuichart.domain import KlineEvent  # noqa: E402
-from tuichart.market.protocol import FrameParser  # noqa: E402
 
 EVENTS = 100_000
 YIELD_EVERY = 10

@@ -20,12 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.harness import exchange_process  # noqa: E402
 from tests.e2e.terminal import Terminal  # noqa: E402
-from tuichart.app import AppOptions, TuichartApp, make_app  # noqa: E402
+from tuichart.binance.presets import resolve_exchange  # noqa: E402
 from tuichart.domain import Interval, SeriesKey  # noqa: E402
 from tuichart.exchange import synthetic_market  # noqa: E402
-from tuichart.market.presets import resolve_exchange  # noqa: E402
 from tuichart.store import Store  # noqa: E402
-from tuichart.ui.panes import ChartPane  # noqa: E402
+from tuichart.tui import AppOptions, TuichartApp, make_app  # noqa: E402
+from tuichart.tui.widgets.panes import ChartPane  # noqa: E402
 
 SYMBOLS_50 = [
     "BTCUSDT",

@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.data_paths import VISION_ZIPS  # noqa: E402
+from tuichart.binance.encoding import kline_payload  # noqa: E402
+from tuichart.binance.protocol import FrameParser  # noqa: E402
+from tuichart.binance.vision import read_kline_file  # noqa: E402
 from tuichart.domain import Interval, SeriesKey  # noqa: E402
-from tuichart.market.encoding import kline_payload  # noqa: E402
-from tuichart.market.protocol import FrameParser  # noqa: E402
-from tuichart.market.vision import read_kline_file  # noqa: E402
 from tuichart.series import Series  # noqa: E402
 from tuichart.store import Columns, Store  # noqa: E402
 

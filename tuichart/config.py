@@ -13,13 +13,13 @@ import platformdirs
 
 from tuichart.alerts.notify_settings import NotifySettings
 from tuichart.alerts.rules import AlertRule, rules_from_tables
+from tuichart.binance.presets import resolve_exchange
 from tuichart.config_check import about, bad_value, convert
 from tuichart.config_schema import ConfigFile, NetworkSettings
 from tuichart.domain import Interval, normalize_symbol
 from tuichart.errors import BadInput
 from tuichart.indicators.registry import REGISTRY
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, studies_from_config
-from tuichart.market.presets import resolve_exchange
 
 APP = "tuichart"
 INTERVAL_CODES = tuple(i.value for i in Interval)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.alerts.oracle import above, below, change_pct, columns, fired_opens, side
+from tuichart.binance.vision import format_csv_row
 from tuichart.domain import MINUTE_MS, Candle
-from tuichart.market.vision import format_csv_row
 
 SYMBOL = "BTCUSDT"
 START = 1_704_067_200_000  # 2024-01-01 00:00 UTC

@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tuichart.app import AppOptions, TuichartApp, make_app
+from tuichart.binance.presets import resolve_exchange
 from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange import EmbeddedExchange, synthetic_market
-from tuichart.exchange.market import Market
-from tuichart.market.presets import resolve_exchange
+from tuichart.exchange.candles import Market
 from tuichart.store import Store
+from tuichart.tui import AppOptions, TuichartApp, make_app
 
 FROZEN_NOW = 1_764_000_037_000  # 2025-11-24 16:00:37 UTC: a fixed market clock makes every screen reproducible
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "SHIBUSDT", "ADAUSDT", "PEPEUSDT"]

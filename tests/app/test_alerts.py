@@ -15,8 +15,8 @@ from tuichart.alerts.notify_settings import NotifySettings
 from tuichart.alerts.rules import rules_from_config
 from tuichart.domain import Interval, SeriesKey
 from tuichart.store import STORE_FILE
-from tuichart.ui.alert_screens import AlertFormScreen, AlertsScreen
-from tuichart.ui.panes import ChartPane
+from tuichart.tui.screens.alerts import AlertFormScreen, AlertsScreen
+from tuichart.tui.widgets.panes import ChartPane
 
 SPEED = 120  # as in the record test: a 1m candle lasts 0.5 s, so forming updates cross the tick rule's level
 

@@ -13,11 +13,11 @@ from tests.app.helpers import SYMBOLS, build_app, chart_ready, exchange, wait_fo
 from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.indicators import HeikinAshi
 from tuichart.store import STORE_FILE
-from tuichart.ui.format import fmt_price, price_decimals
-from tuichart.ui.legend import render_legend
-from tuichart.ui.screens import AddSymbolScreen, HelpScreen
-from tuichart.ui.status import render_status
-from tuichart.ui.watchlist import Watchlist
+from tuichart.tui.render.format import fmt_price, price_decimals
+from tuichart.tui.screens.modals import AddSymbolScreen, HelpScreen
+from tuichart.tui.widgets.legend import render_legend
+from tuichart.tui.widgets.status import render_status
+from tuichart.tui.widgets.watchlist import Watchlist
 
 
 def legend_text(app: object) -> str:

@@ -9,8 +9,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from tuichart.ui.ansi import ansi_to_strips
-from tuichart.ui.cells import bar_points, candle_points, spans
+from tuichart.tui.render.ansi import ansi_to_strips
+from tuichart.tui.render.cells import bar_points, candle_points, spans
 
 
 def test_spans_cover_each_range_at_the_step_and_end_on_the_top() -> None:
@@ -56,7 +56,7 @@ def test_ansi_decoder_gives_the_same_styled_segments_as_rich() -> None:
 
 
 def test_a_pane_look_changes_only_when_a_value_moves_on_its_grid() -> None:
-    from tuichart.ui.panes import PaneData, look
+    from tuichart.tui.widgets.panes import PaneData, look
 
     close = np.linspace(100.0, 110.0, 50)
     ohlc = {"open": close - 0.5, "high": close + 1, "low": close - 1, "close": close}

@@ -8,11 +8,11 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 from tests.app.helpers import FAST_NETWORK, chart_ready, wait_for
-from tuichart.app import AppOptions, TuichartApp, make_app
 from tuichart.domain import Interval, SeriesKey
-from tuichart.services.endpoints import DemoMarket
+from tuichart.engine.endpoints import DemoMarket
 from tuichart.store import Store
-from tuichart.ui.screens import AddSymbolScreen
+from tuichart.tui import AppOptions, TuichartApp, make_app
+from tuichart.tui.screens.modals import AddSymbolScreen
 
 SIZE = (150, 46)
 

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import App
 from textual.message import Message
 
-from tuichart.app.guard import guarded
+from tuichart.tui.guard import guarded
 
 
 class Poke(Message):

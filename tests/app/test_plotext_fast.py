@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tuichart.ui import plotext_fast
+from tuichart.tui.render import plotext_fast
 
 coords = st.lists(st.tuples(st.integers(-50, 400), st.integers(-50, 120)), min_size=0, max_size=60)
 
@@ -43,6 +43,6 @@ def test_unusual_input_goes_to_plotext() -> None:
 def test_the_panes_draw_with_them() -> None:
     import plotext._utility as ut
 
-    import tuichart.ui.panes  # noqa: F401 - installs them
+    import tuichart.tui.widgets.panes  # noqa: F401 - installs them
 
     assert ut.get_lines is plotext_fast.get_lines and ut.hd_group is plotext_fast.hd_group

@@ -12,8 +12,8 @@ from tests.app.helpers import build_app, chart_ready, exchange, wait_for
 from tests.web import browser
 from tuichart.alerts.rules_file import load_rules
 from tuichart.domain import Interval, SeriesKey
-from tuichart.ui.alert_screens import AlertsScreen
-from tuichart.ui.screens import PopoutScreen
+from tuichart.tui.screens.alerts import AlertsScreen
+from tuichart.tui.screens.modals import PopoutScreen
 
 
 async def test_o_serves_the_chart_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 
 from tests.app.helpers import FAST_NETWORK, build_app, chart_ready, exchange, wait_for
-from tuichart.ui.status import render_status
+from tuichart.tui.widgets.status import render_status
 
 
 async def test_reconnect_countdown_counts_down_each_second(tmp_path: Path) -> None:

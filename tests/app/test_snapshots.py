@@ -17,9 +17,9 @@ from tests.app.helpers import ThreadedExchange, build_app, chart_ready, exchange
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tuichart.alerts.rules import rules_from_config
-from tuichart.app import TuichartApp
 from tuichart.domain import Interval
-from tuichart.ui.alert_screens import AlertsScreen
+from tuichart.tui import TuichartApp
+from tuichart.tui.screens.alerts import AlertsScreen
 
 SIZE = (150, 46)
 Snap = Callable[..., bool]

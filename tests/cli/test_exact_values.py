@@ -17,8 +17,8 @@ from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process
 from tuichart.domain import Interval, SeriesKey
-from tuichart.services.exporter import export_series
-from tuichart.services.importer import import_files, prepare_import
+from tuichart.jobs.exporter import export_series
+from tuichart.jobs.importer import import_files, prepare_import
 from tuichart.store import STORE_FILE, Store
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)

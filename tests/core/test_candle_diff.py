@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tuichart.domain import MINUTE_MS, Candle, Interval, SeriesKey
-from tuichart.services.candle_diff import (
+from tuichart.jobs.candle_diff import (
     Row,
     Run,
     Runs,

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.data_paths import REST_DOCS, VISION_ZIPS, WS_CAPTURE
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import ALL_INTERVALS, Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
-from tuichart.market.vision import read_kline_file
 
 
 def ms(*args: int) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, Gap, Interval, SeriesKey
-from tuichart.market.vision import read_kline_file
-from tuichart.services.durable import DurableProgress, resume_point
+from tuichart.engine.durable import DurableProgress, resume_point
 from tuichart.store import Store, StoreWriter
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)

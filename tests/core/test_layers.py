@@ -10,11 +10,12 @@ HEADLESS_PACKAGES = (
     "tuichart.errors",
     "tuichart.config",
     "tuichart.series",
-    "tuichart.market",
+    "tuichart.binance",
     "tuichart.exchange",
     "tuichart.store",
     "tuichart.indicators",
-    "tuichart.services",
+    "tuichart.engine",
+    "tuichart.jobs",
     "tuichart.alerts",
 )
 
@@ -71,7 +72,7 @@ def test_the_app_loads_no_frame_or_web_libraries() -> None:
     """The terminal app starts without Polars, pyarrow, pandas or aiohttp (together ~60 MB and 0.4 s); the
     popout server and the data tools load them when asked for."""
     code = (
-        "import sys, tuichart.cli.app_command, tuichart.app.app, tuichart.indicators.live\n"
+        "import sys, tuichart.cli.app_command, tuichart.tui.app, tuichart.indicators.live\n"
         "print(';'.join(sorted(m for m in ('polars', 'pyarrow', 'pandas', 'aiohttp') if m in sys.modules)))\n"
         "import tuichart.web\n"
         "tuichart.web.PopoutServer\n"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.test_protocol import capture_frames
-from tuichart.market.protocol import FrameParser
+from tuichart.binance.protocol import FrameParser
 
 FRAMES = capture_frames()
 KLINES = [f for f in FRAMES if "@kline_" in f]

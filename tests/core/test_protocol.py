@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from tests.data_paths import REST_CAPTURE, REST_DOCS, VISION_ZIPS, WS_CAPTURE
-from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
-from tuichart.market.encoding import kline_payload, kline_row
-from tuichart.market.protocol import (
+from tuichart.binance.encoding import kline_payload, kline_row
+from tuichart.binance.protocol import (
     ControlReply,
     ErrorReply,
     FrameParser,
@@ -23,7 +22,8 @@ from tuichart.market.protocol import (
     parse_klines,
     parse_ticker_24hr,
 )
-from tuichart.market.vision import read_kline_file
+from tuichart.binance.vision import read_kline_file
+from tuichart.domain import Interval, KlineEvent, SeriesKey, TickerEvent
 
 
 def capture_frames() -> list[str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Interval, KlineEvent, SeriesKey, revalued
-from tuichart.market.vision import read_kline_file
 from tuichart.series import Change, Series
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)

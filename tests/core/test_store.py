@@ -12,9 +12,9 @@ import msgspec
 import pytest
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
-from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE, Store, StoreMode, StoreWriter
 from tuichart.store.schema import INDICATOR_COLUMNS
 

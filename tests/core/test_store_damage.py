@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
-from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE, Store
 from tuichart.store.integrity import check_blocks
 from tuichart.store.schema import INDICATOR_COLUMNS
@@ -79,7 +79,7 @@ def test_a_sound_journal_left_by_a_killed_process_is_kept_and_a_damaged_one_refu
         "from pathlib import Path\n"
         "from tests.data_paths import VISION_ZIPS\n"
         "from tuichart.domain import Interval, SeriesKey\n"
-        "from tuichart.market.vision import read_kline_file\n"
+        "from tuichart.binance.vision import read_kline_file\n"
         "from tuichart.store import Store\n"
         "store = Store.open(Path(sys.argv[1]))\n"
         "candles = read_kline_file(VISION_ZIPS[0])\n"

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exact, exchange_process, tuichart
-from tuichart.market.vision import read_kline_file
+from tuichart.binance.vision import read_kline_file
 from tuichart.store import STORE_FILE
 
 

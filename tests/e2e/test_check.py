@@ -13,11 +13,11 @@ from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exact, exchange_process
 from tests.e2e.test_record import stored
+from tuichart.binance.rest import RestClient
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import DECIMAL_FIELDS, MINUTE_MS, Candle, Interval, SeriesKey
 from tuichart.exchange import EmbeddedExchange, replay_market
-from tuichart.market.rest import RestClient
-from tuichart.market.vision import read_kline_file
-from tuichart.services.check import check_store
+from tuichart.jobs.check import check_store
 from tuichart.store import STORE_FILE, Store
 from tuichart.timeparse import parse_time
 

@@ -14,9 +14,9 @@ import talib
 
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import config_file, exact, exchange_process, kinds_spec, parse_span, tuichart
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import MINUTE_MS
 from tuichart.exchange.faults import CONNECTION_KINDS, HOSTILE_KINDS
-from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE
 
 SPEED = 600  # a 1m candle lasts 100 ms

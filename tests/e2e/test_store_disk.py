@@ -24,9 +24,9 @@ from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import ExchangeProcess, exchange_process
 from tests.e2e.test_record import SPEED, check_run
 from tests.mounts import as_nobody, fill, read_only, tmpfs
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Interval, SeriesKey
 from tuichart.errors import StoreError
-from tuichart.market.vision import read_kline_file
 from tuichart.store import STORE_FILE, Store
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)

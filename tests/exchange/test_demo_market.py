@@ -11,12 +11,12 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from tuichart.binance.presets import resolve_exchange
+from tuichart.binance.protocol import FrameParser, parse_klines
+from tuichart.binance.rest import RestClient
 from tuichart.domain import Interval, KlineEvent, SeriesKey
 from tuichart.exchange import EmbeddedExchange, demo_market
 from tuichart.exchange.listing import CATALOG
-from tuichart.market.presets import resolve_exchange
-from tuichart.market.protocol import FrameParser, parse_klines
-from tuichart.market.rest import RestClient
 
 WATCHLIST = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
 DAY_MS = 86_400_000

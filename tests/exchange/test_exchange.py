@@ -15,11 +15,11 @@ import websockets
 from websockets.asyncio.client import connect
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.protocol import ControlReply, ErrorReply, FrameParser, ServerShutdown, parse_klines
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
 from tuichart.exchange import EmbeddedExchange, parse_faults, replay_market, synthetic_market
-from tuichart.market.protocol import ControlReply, ErrorReply, FrameParser, ServerShutdown, parse_klines
-from tuichart.market.vision import read_kline_file
 
 DAY1 = 1577836800000
 KEY = SeriesKey("BTCUSDT", Interval.M1)

@@ -8,8 +8,8 @@ from itertools import groupby
 import numpy as np
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, Interval
-from tuichart.market.vision import read_kline_file
 
 SCALES = (1e-8, 1e-4, 100.0, 6e4)
 

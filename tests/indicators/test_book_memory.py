@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tests.indicators.data import vision_candles
 from tuichart.domain import Interval, KlineEvent, SeriesKey
+from tuichart.engine.indicator_book import IndicatorBook, store_history
 from tuichart.indicators import MIN_WARMUP, arrays_from_candles, compute
-from tuichart.services.indicator_book import IndicatorBook, store_history
 from tuichart.store import Store
 from tuichart.store.schema import INDICATOR_COLUMNS
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.backoff import Backoff
+from tuichart.binance.stream import KlineStream, StreamPolicy
 from tuichart.domain import FeedState, FeedStatus, Interval, SeriesKey
 from tuichart.exchange import EmbeddedExchange, replay_market
-from tuichart.market.backoff import Backoff
-from tuichart.market.stream import KlineStream, StreamPolicy
 
 DAY1 = 1577836800000
 KEY = SeriesKey("BTCUSDT", Interval.M1)

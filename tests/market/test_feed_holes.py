@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.rest import RestClient, RetryPolicy
+from tuichart.binance.stream import KlineStream, StreamPolicy
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Gap, Interval, KlineEvent, SeriesKey
+from tuichart.engine.durable import DurableProgress, last_closed_open
+from tuichart.engine.feed import FeedPolicy, Hole, MarketFeed
 from tuichart.exchange import EmbeddedExchange, replay_market
-from tuichart.market.rest import RestClient, RetryPolicy
-from tuichart.market.stream import KlineStream, StreamPolicy
-from tuichart.market.vision import read_kline_file
-from tuichart.services.durable import DurableProgress, last_closed_open
-from tuichart.services.feed import FeedPolicy, Hole, MarketFeed
 from tuichart.store import Store, StoreWriter
 
 DAY1 = 1577836800000

@@ -9,13 +9,13 @@ import pytest
 from aiohttp import web
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.backoff import Backoff
+from tuichart.binance.presets import resolve_exchange
+from tuichart.binance.rest import RestClient, RetryPolicy
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Interval, SeriesKey
 from tuichart.errors import BadInput, ExchangeError, RateLimited
 from tuichart.exchange import EmbeddedExchange, replay_market
-from tuichart.market.backoff import Backoff
-from tuichart.market.presets import resolve_exchange
-from tuichart.market.rest import RestClient, RetryPolicy
-from tuichart.market.vision import read_kline_file
 
 DAY1 = 1577836800000
 KEY = SeriesKey("BTCUSDT", Interval.M1)

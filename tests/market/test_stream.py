@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.data_paths import VISION_ZIPS
+from tuichart.binance.rest import RestClient
+from tuichart.binance.stream import KlineStream, StreamPolicy
+from tuichart.binance.vision import read_kline_file
 from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, SeriesKey
+from tuichart.engine.feed import FeedPolicy, MarketFeed
 from tuichart.exchange import EmbeddedExchange, replay_market, synthetic_market
-from tuichart.market.rest import RestClient
-from tuichart.market.stream import KlineStream, StreamPolicy
-from tuichart.market.vision import read_kline_file
-from tuichart.services.feed import FeedPolicy, MarketFeed
 
 DAY1 = 1577836800000
 KEY = SeriesKey("BTCUSDT", Interval.M1)

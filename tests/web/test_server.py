@@ -20,10 +20,10 @@ from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import exchange_process
 from tests.web import browser
 from tuichart.domain import Interval, SeriesKey
+from tuichart.engine.chart_data import ChartData
+from tuichart.engine.chart_snapshot import chart_snapshot
+from tuichart.engine.history import load_history
 from tuichart.indicators import DEFAULT_STUDIES
-from tuichart.services.chart_data import ChartData
-from tuichart.services.chart_snapshot import chart_snapshot
-from tuichart.services.history import load_history
 from tuichart.store import Store
 from tuichart.web import PopoutServer
 from tuichart.web.security import loopback_host, static_name, token_ok

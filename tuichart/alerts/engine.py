@@ -27,7 +27,7 @@ from tuichart.domain import FiredAlert, Interval, KlineEvent, SeriesKey
 from tuichart.indicators import MIN_WARMUP
 from tuichart.indicators.track import IndicatorTrack
 from tuichart.series import Change
-from tuichart.store.history import HistoryLoader
+from tuichart.store.warmup import HistoryLoader
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.config import state_dir
 from tuichart.domain import Interval, normalize_symbol
+from tuichart.engine.endpoints import DemoMarket
 from tuichart.errors import BadInput
-from tuichart.services.endpoints import DemoMarket
 from tuichart.store import Store
 from tuichart.web.security import kept_token
 
@@ -30,7 +30,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
     _size_from_the_terminal()
-    from tuichart.app import AppOptions, make_app
+    from tuichart.tui import AppOptions, make_app
 
     store = Store.open(settings.data_dir)
     options = AppOptions(

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from tuichart.binance.presets import resolve_exchange
+from tuichart.binance.rest import RestClient
 from tuichart.cli.checks import time_range
 from tuichart.cli.live import EXIT_MISSING, policies
 from tuichart.cli.output import result, say
 from tuichart.cli.progress import progress_bar
 from tuichart.config import Settings, load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
-from tuichart.market.presets import resolve_exchange
-from tuichart.market.rest import RestClient
+from tuichart.jobs.candle_diff import Run, Runs, SeriesCheck
+from tuichart.jobs.check import CheckReport, check_span, check_store
 from tuichart.plural import plural
-from tuichart.services.candle_diff import Run, Runs, SeriesCheck
-from tuichart.services.check import CheckReport, check_span, check_store
 from tuichart.store import Store
 from tuichart.timeparse import format_minute
 

@@ -7,11 +7,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from tuichart.binance.rest import RestClient, RetryPolicy
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings
 from tuichart.domain import Interval
 from tuichart.errors import BadInput, ExchangeError
-from tuichart.market.rest import RestClient, RetryPolicy
 from tuichart.timeparse import format_time, parse_time
 
 

@@ -22,7 +22,7 @@ from tuichart.timeparse import parse_time
 
 def cmd_import(args: argparse.Namespace) -> int:
     """`tuichart import FILE|DIR ...`."""
-    from tuichart.services.importer import import_files, prepare_import  # each command imports what it uses
+    from tuichart.jobs.importer import import_files, prepare_import  # each command imports what it uses
 
     settings = load_settings(args.data_dir, args.exchange)
     paths = [Path(p) for p in args.paths]
@@ -53,8 +53,8 @@ def _failures(failed: Sequence[tuple[str, str]]) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`tuichart export SYMBOL -i INTERVAL ...`."""
-    from tuichart.services.exporter import export_partitioned, export_series, indicator_columns
-    from tuichart.services.indicator_rebuild import missing_indicator_rows
+    from tuichart.jobs.exporter import export_partitioned, export_series, indicator_columns
+    from tuichart.jobs.indicator_rebuild import missing_indicator_rows
 
     settings = load_settings(args.data_dir, args.exchange)
     key = SeriesKey(normalize_symbol(args.symbol), Interval.parse(args.interval))
@@ -102,7 +102,7 @@ def _export_stdout(
 ) -> int:
     import tempfile
 
-    from tuichart.services.exporter import export_series
+    from tuichart.jobs.exporter import export_series
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export.csv"
@@ -171,7 +171,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def _max_backfill(text: str | None) -> int:
     """`--max-backfill N`: a whole number of candles, at least 1."""
-    from tuichart.services.durable import DEFAULT_MAX_BACKFILL
+    from tuichart.engine.durable import DEFAULT_MAX_BACKFILL
 
     if text is None:
         return DEFAULT_MAX_BACKFILL
@@ -189,7 +189,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     """`tuichart indicators rebuild|list`."""
-    from tuichart.services.indicator_rebuild import rebuild
+    from tuichart.jobs.indicator_rebuild import rebuild
 
     if args.action == "list":
         for line in registry_lines():

@@ -11,23 +11,23 @@ from tuichart.alerts import Deliverer, FiredAlert
 from tuichart.alerts.channels import channels_from_settings
 from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.engine import AlertEngine
+from tuichart.binance.presets import resolve_exchange
+from tuichart.binance.rest import RestClient, RetryPolicy
+from tuichart.binance.stream import KlineStream, StreamPolicy
 from tuichart.cli.output import result, say
 from tuichart.cli.progress import progress_bar
 from tuichart.cli.record_report import BackfillBars, announce_resume, report_event
 from tuichart.config import Settings
 from tuichart.domain import Interval, SeriesKey
-from tuichart.market.presets import resolve_exchange
-from tuichart.market.rest import RestClient, RetryPolicy
-from tuichart.market.stream import KlineStream, StreamPolicy
+from tuichart.engine.alert_runner import AlertRunner, unwatched_rules
+from tuichart.engine.durable import DEFAULT_MAX_BACKFILL, DurableProgress, resume_point
+from tuichart.engine.endpoints import DemoMarket, exchange_endpoints
+from tuichart.engine.feed import FeedPolicy, MarketFeed
+from tuichart.engine.indicator_book import IndicatorBook, store_history
+from tuichart.engine.live_session import stream_policy
+from tuichart.engine.record import Recorder, RecordStats, series_summary, totals_line
+from tuichart.jobs.backfill import backfill as run_backfill
 from tuichart.plural import plural
-from tuichart.services.alert_runner import AlertRunner, unwatched_rules
-from tuichart.services.backfill import backfill as run_backfill
-from tuichart.services.durable import DEFAULT_MAX_BACKFILL, DurableProgress, resume_point
-from tuichart.services.endpoints import DemoMarket, exchange_endpoints
-from tuichart.services.feed import FeedPolicy, MarketFeed
-from tuichart.services.indicator_book import IndicatorBook, store_history
-from tuichart.services.live_session import stream_policy
-from tuichart.services.record import Recorder, RecordStats, series_summary, totals_line
 from tuichart.store import Store, StoreWriter
 from tuichart.timeparse import format_time
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from tuichart.services.progress import Progress as ProgressFn
+from tuichart.jobs.progress import Progress as ProgressFn
 
 stderr = Console(stderr=True, highlight=False)
 

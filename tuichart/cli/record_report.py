@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
+from tuichart.binance.rest import KLINES_LIMIT
 from tuichart.cli.output import say
 from tuichart.cli.progress import progress_bar
 from tuichart.domain import FeedState, FeedStatus, SeriesKey
-from tuichart.market.rest import KLINES_LIMIT
+from tuichart.engine.durable import Resume, last_closed_open
+from tuichart.engine.feed import FeedEvent, Hole
+from tuichart.engine.record import RecordStats
+from tuichart.jobs.progress import Progress
 from tuichart.plural import plural
-from tuichart.services.durable import Resume, last_closed_open
-from tuichart.services.feed import FeedEvent, Hole
-from tuichart.services.progress import Progress
-from tuichart.services.record import RecordStats
 from tuichart.timeparse import format_minute
 
 LONG_BACKFILL = KLINES_LIMIT  # more candles than one REST page: worth a line and a progress bar

@@ -8,21 +8,21 @@ import os
 from typing import Any
 
 from tuichart.alerts.rules import level_lines
+from tuichart.binance.presets import Endpoints
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
+from tuichart.engine.chart_data import ChartData
+from tuichart.engine.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
+from tuichart.engine.endpoints import DemoMarket, exchange_endpoints
+from tuichart.engine.history import load_history
+from tuichart.engine.live_session import LiveSession
+from tuichart.engine.persist import Persister
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
-from tuichart.market.presets import Endpoints
-from tuichart.services.chart_data import ChartData
-from tuichart.services.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
-from tuichart.services.endpoints import DemoMarket, exchange_endpoints
-from tuichart.services.history import load_history
-from tuichart.services.live_session import LiveSession
-from tuichart.services.persist import Persister
 from tuichart.store import Store
 from tuichart.web import PopoutServer
 from tuichart.web.browser import open_browser

@@ -1,7 +1,7 @@
 """The embedded exchange: Binance's market-data protocol on loopback, for the demo, tests and offline use."""
 
+from tuichart.exchange.candles import Market
 from tuichart.exchange.faults import FaultPlan, parse_faults
-from tuichart.exchange.market import Market
 from tuichart.exchange.server import EmbeddedExchange, run_exchange
 from tuichart.exchange.sources import demo_market, replay_market, synthetic_market
 

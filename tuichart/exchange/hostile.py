@@ -7,9 +7,9 @@ from typing import Any
 
 import msgspec
 
+from tuichart.binance.encoding import kline_payload
 from tuichart.domain import Candle, SeriesKey, revalued
-from tuichart.exchange.market import Market
-from tuichart.market.encoding import kline_payload
+from tuichart.exchange.candles import Market
 
 FAR_FUTURE_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
 

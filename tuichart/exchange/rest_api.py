@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
+from tuichart.binance.encoding import fmt8, kline_row
 from tuichart.domain import Interval, SeriesKey
-from tuichart.exchange.market import Market
-from tuichart.market.encoding import fmt8, kline_row
+from tuichart.exchange.candles import Market
 
 _SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 DELISTED = "LUNCBTC"  # offered with status BREAK, as delisted symbols are

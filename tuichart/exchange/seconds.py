@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 
-from tuichart.exchange.market import Bars
+from tuichart.exchange.candles import Bars
 from tuichart.exchange.synthetic import price_tick
 
 SECOND_MS = 1000

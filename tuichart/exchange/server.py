@@ -13,8 +13,8 @@ from types import TracebackType
 
 from aiohttp import web
 
+from tuichart.exchange.candles import Market
 from tuichart.exchange.faults import BURST, SOCKET_KINDS, FaultPlan, parse_faults
-from tuichart.exchange.market import Market
 from tuichart.exchange.rest_api import RestApi
 from tuichart.exchange.sources import replay_market, synthetic_market
 from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub

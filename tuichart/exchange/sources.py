@@ -6,13 +6,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tuichart.binance.vision import key_from_name, read_kline_file
 from tuichart.domain import Candle
 from tuichart.errors import BadInput
+from tuichart.exchange.candles import Bars, Market
 from tuichart.exchange.listing import CATALOG, Listed, made_up
-from tuichart.exchange.market import Bars, Market
 from tuichart.exchange.seconds import seconds_of
 from tuichart.exchange.synthetic import DAY_MS, SyntheticSource
-from tuichart.market.vision import key_from_name, read_kline_file
 
 REPLAY_HISTORY = 500
 

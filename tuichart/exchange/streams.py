@@ -13,10 +13,10 @@ from typing import Any
 import msgspec
 from aiohttp import WSMsgType, web
 
+from tuichart.binance.encoding import kline_payload, mini_ticker_payload
 from tuichart.domain import Interval, SeriesKey
+from tuichart.exchange.candles import Market
 from tuichart.exchange.hostile import hostile_kline
-from tuichart.exchange.market import Market
-from tuichart.market.encoding import kline_payload, mini_ticker_payload
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode

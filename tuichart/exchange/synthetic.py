@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 
 from tuichart.domain import MINUTE_MS
-from tuichart.exchange.market import Bars
+from tuichart.exchange.candles import Bars
 
 DAY_MS = 1440 * MINUTE_MS
 OMEGA, ALPHA, BETA = 2e-8, 0.08, 0.9

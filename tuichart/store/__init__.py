@@ -9,8 +9,8 @@ from tuichart.store.columns import (
     frame_candles,
 )
 from tuichart.store.db import STORE_FILE, StoreMode
-from tuichart.store.history import HistoryLoader, store_history
 from tuichart.store.store import SeriesSummary, Store
+from tuichart.store.warmup import HistoryLoader, store_history
 from tuichart.store.writer import StoreWriter
 
 __all__ = [

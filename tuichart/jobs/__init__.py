@@ -1,0 +1,1 @@
+"""Batch jobs over the store and the exchange: import, export, backfill, check, indicator rebuild."""

@@ -1,0 +1,16 @@
+"""The Textual app; `make_app` builds it for the command line and the tests alike."""
+
+from __future__ import annotations
+
+from tuichart.binance.presets import Endpoints
+from tuichart.store import Store
+from tuichart.tui.app import TuichartApp
+from tuichart.tui.options import AppOptions
+
+
+def make_app(options: AppOptions, store: Store, *, endpoints: Endpoints | None = None) -> TuichartApp:
+    """The app on this store; `endpoints` (else options.exchange, or the demo) says which exchange to use."""
+    return TuichartApp(options, store, endpoints=endpoints)
+
+
+__all__ = ["AppOptions", "TuichartApp", "make_app"]

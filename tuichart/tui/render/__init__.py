@@ -1,0 +1,1 @@
+"""Drawing helpers with no widget state: chart views, plotext fast paths, cells, colours and formats."""

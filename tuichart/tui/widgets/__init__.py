@@ -1,0 +1,1 @@
+"""Widgets of the terminal app, fed by attributes the app pushes down."""

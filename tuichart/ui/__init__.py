@@ -1,1 +1,0 @@
-"""Widgets and screens of the terminal app, fed by attributes the app pushes down."""
