@@ -95,7 +95,7 @@ async def test_alerts_screen_adds_and_removes_rules_in_the_config(tmp_path: Path
             await wait_for(pilot, lambda: not isinstance(app.screen, AlertsScreen))
             await wait_for(pilot, lambda: app.query_one("#pane-candles", ChartPane).data.alert_levels != ())
             assert app.query_one("#pane-candles", ChartPane).data.alert_levels == (float(f"{close:.0f}"),)
-            assert SeriesKey("BTCUSDT", Interval.M1) in app.session.keys  # type: ignore[union-attr]
+            assert SeriesKey("BTCUSDT", Interval.M1) in app.engine.keys  # type: ignore[union-attr]
             await pilot.press("A")
             await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
             await pilot.press("d")
@@ -117,7 +117,7 @@ async def test_rules_stream_their_own_series_beside_the_watchlist(tmp_path: Path
         app = build_app(tmp_path, ex.url, symbols=["BTCUSDT", "SOLUSDT"], alerts=rules, save_choices=False)
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(pilot, chart_ready(app))
-            session = app.session
+            session = app.engine
             assert session is not None
             wanted = {"ETHUSDT 1h", "BTCUSDT 5m", "SOLUSDT 5m"}
             await wait_for(pilot, lambda: {str(k) for k in session.extra} == wanted)

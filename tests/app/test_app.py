@@ -74,7 +74,7 @@ async def test_interval_keys_switch_stream_and_save_the_choice(tmp_path: Path) -
             await pilot.press("3")
             assert app.interval is Interval.M15
             await wait_for(pilot, chart_ready(app, SeriesKey("BTCUSDT", Interval.M15)))
-            assert {k.interval for k in app.session.keys} == {Interval.M15}  # type: ignore[union-attr]
+            assert {k.interval for k in app.engine.keys} == {Interval.M15}  # type: ignore[union-attr]
             assert legend_text(app).startswith("BTCUSDT 15m")
             await pilot.press("left_square_bracket")
             assert app.interval is Interval.M5
@@ -221,11 +221,11 @@ async def test_add_and_remove_symbols(tmp_path: Path) -> None:
             assert isinstance(app.screen, AddSymbolScreen)
             await pilot.press("p", "e", "p", "e", "enter")
             await wait_for(pilot, lambda: "PEPEUSDT" in app.watchlist)
-            assert SeriesKey("PEPEUSDT", Interval.M1) in app.session.keys  # type: ignore[union-attr]
+            assert SeriesKey("PEPEUSDT", Interval.M1) in app.engine.keys  # type: ignore[union-attr]
             await wait_for(pilot, lambda: math.isfinite(app.quotes["PEPEUSDT"].last))
             await pilot.press("d")  # removes the highlighted BTCUSDT; the chart moves to the next symbol
             assert "BTCUSDT" not in app.watchlist and app.selected == "ETHUSDT"
-            assert all(k.symbol != "BTCUSDT" for k in app.session.keys)  # type: ignore[union-attr]
+            assert all(k.symbol != "BTCUSDT" for k in app.engine.keys)  # type: ignore[union-attr]
         app.store.close()
     saved = tomllib.loads((tmp_path / "config.toml").read_text())["watchlist"]
     assert saved == ["ETHUSDT", "SOLUSDT", "XRPUSDT", "SHIBUSDT", "PEPEUSDT"]

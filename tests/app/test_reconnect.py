@@ -46,7 +46,7 @@ async def test_the_status_bar_counts_the_bad_frames_it_dropped(tmp_path: Path) -
             await wait_for(pilot, lambda: "bad frames dropped" in render_status(app._last_status).plain)
             await pilot.pause(0.5)
             shown = re.search(r"(\d+) bad frames dropped", render_status(app._last_status).plain)
-            assert app.session is not None
-            assert shown and int(shown.group(1)) == app.session.dropped >= 5
-            assert app.session.dropped == ex.exchange.hub.hostile_sent.total()
+            assert app.engine is not None
+            assert shown and int(shown.group(1)) == app.engine.dropped >= 5
+            assert app.engine.dropped == ex.exchange.hub.hostile_sent.total()
         app.store.close()

@@ -6,13 +6,13 @@ import argparse
 import asyncio
 
 from tuichart.binance.presets import resolve_exchange
-from tuichart.binance.rest import RestClient
 from tuichart.cli.checks import time_range
-from tuichart.cli.live import EXIT_MISSING, policies
+from tuichart.cli.live import EXIT_MISSING
 from tuichart.cli.output import result, say
 from tuichart.cli.progress import progress_bar
 from tuichart.config import Settings, load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
+from tuichart.engine.policies import rest_client
 from tuichart.jobs.candle_diff import Run, Runs, SeriesCheck
 from tuichart.jobs.check import CheckReport, check_span, check_store
 from tuichart.plural import plural
@@ -47,7 +47,7 @@ async def _check(
     settings: Settings, symbols: list[str], interval: Interval, since: int | None, until: int | None, repair: bool
 ) -> dict[SeriesKey, CheckReport]:
     endpoints = resolve_exchange(settings.exchange)
-    async with RestClient(endpoints, policy=policies(settings)[1]) as rest:
+    async with rest_client(endpoints, settings.network) as rest:
         valid = await rest.validate_series(symbols, interval)
         now = await rest.server_time()
         with Store.open(settings.data_dir, read_only=not repair, fallback=False) as store:

@@ -8,19 +8,20 @@ import os
 from typing import Any
 
 from tuichart.alerts.rules import level_lines
-from tuichart.binance.presets import Endpoints
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result
 from tuichart.cli.progress import stderr
 from tuichart.config import Settings
 from tuichart.domain import Interval, KlineEvent, SeriesKey, normalize_symbol
+from tuichart.engine.builder import EngineHooks, build_engine
 from tuichart.engine.chart_data import ChartData
 from tuichart.engine.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
 from tuichart.engine.endpoints import DemoMarket, exchange_endpoints
+from tuichart.engine.engine import EngineOptions, MarketEngine
+from tuichart.engine.feed import FeedEvent
 from tuichart.engine.history import load_history
-from tuichart.engine.live_session import LiveSession
-from tuichart.engine.persist import Persister
+from tuichart.engine.policies import rest_client
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
 from tuichart.store import Store
@@ -61,35 +62,39 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
         stderr.print("Ctrl-C stops", markup=False, style="dim")
         if open_browser(url, os.environ):
             stderr.print("opened in your browser", markup=False, style="dim")
-        persister = Persister(store, on_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False))
+        engine = build_engine(
+            rest_client(endpoints, settings.network),
+            store,
+            EngineOptions(settings.network),
+            source="web",
+            hooks=EngineHooks(on_store_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False)),
+        )
         try:
-            await _stream(server, endpoints, store, persister, settings, live, key)
+            await _stream(server, engine, settings, live, key)
         finally:
             await server.stop()
-            await asyncio.to_thread(persister.close)
+            await engine.close()
 
 
 async def _stream(
-    server: PopoutServer,
-    endpoints: Endpoints,
-    store: Store,
-    persister: Persister,
-    settings: Settings,
-    live: dict[SeriesKey, ChartData],
-    key: SeriesKey,
+    server: PopoutServer, engine: MarketEngine, settings: Settings, live: dict[SeriesKey, ChartData], key: SeriesKey
 ) -> None:
     """Push every update of the chart to the pages; with the exchange unreachable, serve the history alone."""
-    session = LiveSession(endpoints, store, persister, settings.network)
     try:
-        await session.start([key.symbol], key.interval)
-        history = await asyncio.to_thread(load_history, store, key, MIN_WARMUP + SNAPSHOT_CANDLES, endpoints=endpoints)
+        await engine.start([key.symbol], key.interval)
+        endpoints = engine.rest.endpoints
+        history = await asyncio.to_thread(
+            load_history, engine.store, key, MIN_WARMUP + SNAPSHOT_CANDLES, endpoints=endpoints
+        )
         chart = live[key] = ChartData(key, settings.indicators, history.candles)
-        async for event in session.events():
+
+        def update(event: FeedEvent) -> None:
             if isinstance(event, KlineEvent) and event.key == key:
                 chart.apply(event)
                 server.send(last_candle(chart))
+
+        engine.subscribe(update)
+        await engine.run()
     except TuichartError as exc:
         stderr.print(f"no live updates ({exc}); serving the stored candles", markup=False)
         await asyncio.Event().wait()
-    finally:
-        await session.close()

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable
 
 from tuichart.domain import KlineEvent
-from tuichart.engine.indicator_book import IndicatorBook, store_history
-from tuichart.store import Store, StoreWriter
+from tuichart.engine.indicator_book import IndicatorBook
+from tuichart.store import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,11 @@ class Persister:
     The indicator book reads warm-up history from DuckDB, so it runs here rather than on the caller's loop.
     """
 
-    def __init__(self, store: Store, *, on_error: Callable[[Exception], None] | None = None) -> None:
-        self.writer = StoreWriter(store, on_error=on_error)
-        self._book = IndicatorBook(store_history(store))
+    def __init__(
+        self, writer: StoreWriter, book: IndicatorBook, *, on_error: Callable[[Exception], None] | None = None
+    ) -> None:
+        self.writer = writer
+        self._book = book
         self._on_error = on_error
         self._queue: queue.Queue[KlineEvent | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="persister", daemon=True)

@@ -20,26 +20,22 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tuichart.alerts.channels import channels_from_settings
-from tuichart.alerts.dispatch import Dispatcher
-from tuichart.alerts.engine import AlertEngine
 from tuichart.alerts.rules import AlertRule, level_lines, rule_keys
 from tuichart.alerts.rules_file import add_rule, remove_rules
-from tuichart.binance.backoff import Backoff
 from tuichart.binance.presets import Endpoints
 from tuichart.config import save_choices, screenshot_dir
 from tuichart.domain import Candle, FeedState, FeedStatus, FiredAlert, Interval, KlineEvent, SeriesKey, TickerEvent
-from tuichart.engine.alert_runner import AlertRunner
-from tuichart.engine.alert_thread import AlertThread
+from tuichart.engine.builder import EngineHooks, build_engine
 from tuichart.engine.chart_data import ChartData
 from tuichart.engine.chart_snapshot import chart_snapshot, last_candle, stored_snapshot
 from tuichart.engine.endpoints import exchange_endpoints
+from tuichart.engine.engine import EngineOptions, MarketEngine
+from tuichart.engine.feed import FeedEvent
 from tuichart.engine.history import load_history
-from tuichart.engine.live_session import LiveSession
-from tuichart.engine.persist import Persister
+from tuichart.engine.policies import rest_client
 from tuichart.errors import TuichartError
 from tuichart.indicators import MIN_WARMUP
-from tuichart.store import Store, store_history
+from tuichart.store import Store
 from tuichart.tui.guard import guarded
 from tuichart.tui.layout import PANE_HEIGHTS, plan_layout
 from tuichart.tui.messages import (
@@ -122,11 +118,12 @@ class TuichartApp(App[int]):
         self.charts: OrderedDict[SeriesKey, ChartData] = OrderedDict()
         self.pending: dict[SeriesKey, list[KlineEvent]] = {}
         self.quotes: dict[str, Quote] = {s: Quote() for s in self.watchlist}
-        self.session: LiveSession | None = None
+        self.engine: MarketEngine | None = None
+        """The live pipeline, built once the exchange's endpoints are known."""
+        self.connected = False
         self.trading: list[str] = []
         self.status = StatusData(exchange=options.exchange_label, demo=options.demo is not None, store=store.mode.value)
         self.stored: dict[SeriesKey, int] = {}
-        self.persister = Persister(store, on_error=lambda exc: self.call_from_thread(self._store_failed, exc))
         self._last_message = 0.0
         self._retry_at: float | None = None
         """Loop time of the next reconnect try, counted down on the status bar."""
@@ -146,10 +143,6 @@ class TuichartApp(App[int]):
         self.rules: list[AlertRule] = list(options.alerts)
         self.fired: deque[FiredAlert] = deque(maxlen=100)
         """Alerts fired in this run, newest first."""
-        self.dispatcher: Dispatcher | None = None
-        self.alerts: AlertThread | None = None
-        self._alert_keys = rule_keys(self.rules, self.watchlist)
-        """The series the rules look at (only their pushes go to the alert thread)."""
         self._failure_shown: dict[str, float] = {}
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
@@ -179,7 +172,6 @@ class TuichartApp(App[int]):
         self.load_quotes()
         if self.selected:
             self.request_history(SeriesKey(self.selected, self.interval), sync=False)  # stored candles at once
-        self._start_alerts()
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
         gc.freeze()  # modules and widgets live as long as the app: full collections need not walk them again
@@ -212,36 +204,43 @@ class TuichartApp(App[int]):
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def run_feed(self) -> None:
         """Connect (or start the demo exchange), then post every feed event; retries while offline."""
-        net = self.options.network
-        backoff = Backoff(initial=net.reconnect_initial, cap=net.reconnect_cap)
         async with exchange_endpoints(self.options.exchange, self.options.demo, self.watchlist) as endpoints:
             if self.endpoints is None or self.options.demo is not None:
                 self.endpoints = endpoints
             self.post_message(ExchangeReady(self.endpoints))
-            while True:
-                session = LiveSession(self.endpoints, self.store, self.persister, net)
+            engine = self.engine = self._build_engine(self.endpoints)
+            engine.subscribe(self._post_event)
+
+            async def started(unknown: list[str]) -> None:
+                self.post_message(SessionStarted(unknown))
                 try:
-                    unknown = await session.start(self.watchlist, self.interval)
-                except TuichartError as exc:
-                    await session.close()
-                    delay = backoff.next_delay()
-                    self.post_message(FeedArrived(FeedStatus(FeedState.OFFLINE, str(exc), retry_in=delay)))
-                    await asyncio.sleep(delay)
-                    continue
-                backoff.reset()
-                self.post_message(SessionStarted(session, unknown))
-                try:
-                    tickers = await session.tickers([k.symbol for k in session.keys])
+                    tickers = await engine.tickers([k.symbol for k in engine.keys])
                     self.post_message(TickersLoaded(tickers))
                 except TuichartError as exc:
                     log.warning("tickers: %s", exc)
-                try:
-                    async for event in session.events():
-                        if isinstance(event, KlineEvent) and event.key in self._alert_keys and self.alerts is not None:
-                            self.alerts.put(event)  # every push: the screen may skip some, rules must not
-                        self.post_message(FeedArrived(event))
-                finally:
-                    await session.close()
+
+            await engine.run_forever(lambda: (self.watchlist, self.interval), started)
+
+    def _post_event(self, event: FeedEvent) -> None:
+        self.post_message(FeedArrived(event))
+
+    def _build_engine(self, endpoints: Endpoints) -> MarketEngine:
+        """The engine: the watchlist with tickers, closed candles stored, the rules evaluated on their own thread."""
+        return build_engine(
+            rest_client(endpoints, self.options.network),
+            self.store,
+            EngineOptions(self.options.network, tickers=True),
+            rules=self.rules,
+            notify=self.options.notify,
+            source="app",
+            rules_change=True,
+            hooks=EngineHooks(
+                say=self._post_note,
+                on_fired=self._post_fired,
+                on_store_error=lambda exc: self.call_from_thread(self._store_failed, exc),
+                on_delivery=self._delivered,
+            ),
+        )
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def request_history(self, key: SeriesKey, before: int | None = None, sync: bool = True) -> None:
@@ -320,8 +319,8 @@ class TuichartApp(App[int]):
     @on(SessionStarted)
     @guarded
     def _on_session(self, message: SessionStarted) -> None:
-        self.session = message.session
-        self.trading = message.session.trading
+        self.connected = True
+        self.trading = self.engine.trading if self.engine is not None else []
         if message.unknown:
             self.notify(
                 f"not trading on {self.options.exchange_label}: {', '.join(message.unknown)}", severity="warning"
@@ -403,22 +402,6 @@ class TuichartApp(App[int]):
 
     # ---- alerts --------------------------------------------------------------------------------------
 
-    def _start_alerts(self) -> None:
-        """Evaluate the rules on their own thread; deliver on the channels `[notify]` turns on."""
-        channels = channels_from_settings(self.options.notify)
-        if channels:
-            self.dispatcher = Dispatcher(channels, on_result=self._delivered)
-            self.dispatcher.start()
-        engine = AlertEngine(self.rules, store_history(self.store), source="app", symbols=self.watchlist)
-        runner = AlertRunner(
-            engine,
-            self.persister.writer,
-            say=self._post_note,
-            deliverer=None if self.dispatcher is None else self.dispatcher.from_threads(),
-            on_fired=self._post_fired,
-        )
-        self.alerts = AlertThread(runner)
-
     def _post_note(self, text: str) -> None:
         self.post_message(AlertNote(text))  # from the alert thread: post_message is thread-safe
 
@@ -428,10 +411,9 @@ class TuichartApp(App[int]):
     @work(exclusive=True, group="alert-streams", exit_on_error=False)
     async def _stream_alert_series(self) -> None:
         """Stream the series the rules are evaluated on, beside the watchlist."""
-        self._alert_keys = rule_keys(self.rules, self.watchlist)
-        if self.session is None:
+        if self.engine is None or not self.connected:
             return
-        idle = await self.session.set_extra(sorted(self._alert_keys, key=str))
+        idle = await self.engine.set_extra(sorted(rule_keys(self.rules, self.watchlist), key=str))
         if idle:
             text = f"alerts on {', '.join(idle)} are not evaluated: not trading on {self.options.exchange_label}"
             log.warning(text)
@@ -439,14 +421,14 @@ class TuichartApp(App[int]):
 
     def _watchlist_changed(self) -> None:
         """`*` rules follow the watchlist."""
-        if self.alerts is not None:
-            self.alerts.set_symbols(self.watchlist)
+        if self.engine is not None:
+            self.engine.set_rules(self.rules, self.watchlist)
         self._stream_alert_series()
 
     def _set_rules(self, rules: list[AlertRule]) -> None:
         self.rules = rules
-        if self.alerts is not None:
-            self.alerts.set_rules(rules)
+        if self.engine is not None:
+            self.engine.set_rules(rules, self.watchlist)
         if isinstance(self.screen, AlertsScreen):
             self.screen.show_rules(rules)
         self._stream_alert_series()
@@ -559,7 +541,7 @@ class TuichartApp(App[int]):
             retry_in=None if self._retry_at is None else max(0, math.ceil(self._retry_at - now)),
             stored=stored,
             hidden=hidden,
-            dropped=self.session.dropped if self.session is not None else 0,
+            dropped=self.engine.dropped if self.engine is not None else 0,
         )
         if status != self._last_status:
             self._last_status = status
@@ -631,7 +613,7 @@ class TuichartApp(App[int]):
         if self.popout is not None:
             self.popout.select(key)  # open pages switch; a page loaded from now on opens on this chart
         chart = self.charts.get(key)
-        if chart is not None and (chart.synced or self.session is None):
+        if chart is not None and (chart.synced or not self.connected):
             self.charts.move_to_end(key)
         else:
             self.request_history(key)
@@ -653,8 +635,8 @@ class TuichartApp(App[int]):
         self.charts = OrderedDict((k, c) for k, c in self.charts.items() if k.interval is interval)
         self.pending.clear()
         self.viewport.end()
-        if self.session is not None:
-            await self.session.set_interval(interval)
+        if self.engine is not None:
+            await self.engine.set_interval(interval)
         self._show_current()
         self._save(interval=interval.value)
 
@@ -736,8 +718,8 @@ class TuichartApp(App[int]):
             self.query_one(Watchlist).set_symbols(self.watchlist, self.selected)
             if self.popout is not None:
                 self.popout.set_symbols(self.watchlist)
-            if self.session is not None:
-                await self.session.add_symbol(symbol, self.interval)
+            if self.engine is not None and self.connected:
+                await self.engine.add_symbol(symbol, self.interval)
             self._watchlist_changed()
             self._save(watchlist=self.watchlist)
             self.notify(f"added {symbol}")
@@ -758,8 +740,8 @@ class TuichartApp(App[int]):
         self.quotes.pop(symbol, None)
         for key in [k for k in self.charts if k.symbol == symbol]:
             del self.charts[key]
-        if self.session is not None:
-            await self.session.remove_symbol(symbol)
+        if self.engine is not None:
+            await self.engine.remove_symbol(symbol)
         self._watchlist_changed()
         if symbol == self.selected:
             self.selected = self.watchlist[min(index, len(self.watchlist) - 1)]
@@ -825,13 +807,8 @@ class TuichartApp(App[int]):
         if self.popout is not None:
             await self.popout.stop()
         self.workers.cancel_group(self, "feed")
-        if self.session is not None:
-            await self.session.close()
-        if self.alerts is not None:
-            await asyncio.to_thread(self.alerts.close)  # what it evaluated reaches the writer below
-        if self.dispatcher is not None:
-            await self.dispatcher.aclose()
-        await asyncio.to_thread(self.persister.close)
+        if self.engine is not None:
+            await self.engine.close()
 
     def _save(self, **choices: object) -> None:
         if not self.options.save_choices:

@@ -12,7 +12,6 @@ from tuichart.binance.protocol import Ticker24h
 from tuichart.domain import FiredAlert, KlineEvent, TickerEvent
 from tuichart.engine.feed import FeedEvent
 from tuichart.engine.history import History
-from tuichart.engine.live_session import LiveSession
 
 
 @dataclass
@@ -44,7 +43,6 @@ class ExchangeReady(Message):
 class SessionStarted(Message):
     """The feed is set up; these symbols of the watchlist are not trading there."""
 
-    session: LiveSession
     unknown: list[str]
 
 

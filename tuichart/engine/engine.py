@@ -1,0 +1,285 @@
+"""The market engine: one live pipeline (stream, feed, backfill, persistence, indicators, alerts) for many series."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from tuichart.alerts.dispatch import Dispatcher
+from tuichart.alerts.rules import AlertRule, rule_keys
+from tuichart.binance.protocol import Ticker24h
+from tuichart.binance.rest import RestClient
+from tuichart.binance.stream import KlineStream
+from tuichart.config_schema import NetworkSettings
+from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, SeriesKey
+from tuichart.engine.alert_thread import AlertThread
+from tuichart.engine.durable import DurableProgress, Resume, resume_point
+from tuichart.engine.feed import FeedEvent, MarketFeed
+from tuichart.engine.persist import Persister
+from tuichart.engine.policies import feed_policy, start_backoff, stream_policy
+from tuichart.engine.tracker import ClosedTracker
+from tuichart.errors import BadInput, TuichartError
+from tuichart.jobs.progress import Progress, no_progress
+from tuichart.store import Store
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[FeedEvent], None]
+
+
+@dataclass(slots=True)
+class EngineOptions:
+    """What an engine streams beside klines and how it keeps track of each series' progress."""
+
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    tickers: bool = False
+    """Stream 24 h tickers of the watchlist too (the app's quotes)."""
+    max_backfill: int | None = None
+    """Go by durable progress (`record`): resume from the store, backfilling at most this many candles per series.
+    None: start from the newest stored candle (the app and the popout)."""
+    backfill_progress: Progress = no_progress
+
+
+class MarketEngine:
+    """Streams a watchlist at one interval (plus series alert rules need); every closed candle is persisted with
+    its indicator row, every push evaluated by the alert rules, and every event handed to each subscriber.
+
+    Built by `build_engine`; the one owner of the subscriptions, the feed and the persistence of a process.
+    """
+
+    def __init__(
+        self,
+        rest: RestClient,
+        store: Store,
+        persister: Persister,
+        options: EngineOptions,
+        *,
+        alerts: AlertThread | None = None,
+        dispatcher: Dispatcher | None = None,
+        rules: Sequence[AlertRule] = (),
+    ) -> None:
+        self.rest = rest
+        self.store = store
+        self.persister = persister
+        self.options = options
+        self.alerts = alerts
+        self.dispatcher = dispatcher
+        self.trading: list[str] = []
+        self.keys: list[SeriesKey] = []
+        """The watchlist at the interval shown."""
+        self.extra: list[SeriesKey] = []
+        """Series streamed for alert rules only."""
+        self.durable = DurableProgress() if options.max_backfill is not None else None
+        self.resumes: dict[SeriesKey, Resume] = {}
+        """Where each series resumed (durable progress only)."""
+        self.started_at = 0
+        """The exchange's clock when the engine started (ms)."""
+        self.started = False
+        """True once the engine knows the exchange's symbols and streams."""
+        self.stream: KlineStream | None = None
+        self.feed: MarketFeed | None = None
+        self._tracker: ClosedTracker | None = None
+        self._subscribers: list[Subscriber] = []
+        self._rules = list(rules)
+        self._alert_keys: set[SeriesKey] = set()
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Hand every event to `subscriber` (on the engine's loop, after the engine acted on it)."""
+        self._subscribers.append(subscriber)
+
+    # ---- starting and running ---------------------------------------------------------------------------
+
+    async def start(self, symbols: Sequence[str], interval: Interval) -> list[str]:
+        """Learn the TRADING symbols and set up the stream; returns the symbols that are not trading."""
+        info = await self.rest.exchange_info()
+        self.trading = info.trading
+        trading = set(self.trading)
+        unknown = [s for s in symbols if s not in trading]
+        self.keys = [SeriesKey(s, interval) for s in dict.fromkeys(symbols) if s in trading]
+        self.set_rules(self._rules, [k.symbol for k in self.keys])
+        self.started_at = await self.rest.server_time()
+        progress: Callable[[SeriesKey], int | None]
+        stored = None
+        if self.durable is not None:
+            assert self.options.max_backfill is not None
+            self.resumes = await asyncio.to_thread(self._resume_points, self.options.max_backfill)
+            progress, stored = self.durable, self.durable.has
+        else:
+            progress = self._tracker = ClosedTracker(self.store, self.started_at)
+        net = self.options.network
+        stream = KlineStream(
+            self.rest.endpoints.ws_base, self._streamed(), tickers=self.options.tickers, policy=stream_policy(net)
+        )
+        self.stream = stream
+        self.feed = MarketFeed(
+            self.rest,
+            stream,
+            last_closed=progress,
+            stored=stored,
+            policy=feed_policy(net),
+            progress=self.options.backfill_progress,
+        )
+        self.started = True
+        return unknown
+
+    def _resume_points(self, max_backfill: int) -> dict[SeriesKey, Resume]:
+        assert self.durable is not None
+        resumes = {}
+        for key in self.keys:
+            resume = resumes[key] = resume_point(self.store, key, self.started_at, max_backfill)
+            self.durable.begin(key, resume.progress, resume.committed)
+        return resumes
+
+    async def run(self, *, duration: float | None = None, stop: asyncio.Event | None = None) -> None:
+        """Act on the feed's events until `duration` seconds pass, `stop` is set, or the feed ends."""
+        assert self.feed is not None, "start() first"
+        task = asyncio.ensure_future(self._consume(self.feed.events()))
+        stopped = asyncio.ensure_future(stop.wait() if stop is not None else asyncio.Event().wait())
+        try:  # asyncio.wait cancels nothing itself (see stream.py on wait_for)
+            await asyncio.wait([task, stopped], timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()
+        finally:
+            for t in (task, stopped):
+                t.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+
+    async def run_forever(
+        self,
+        wanted: Callable[[], tuple[Sequence[str], Interval]],
+        on_started: Callable[[list[str]], Awaitable[None]],
+    ) -> None:
+        """Start on the symbols and interval `wanted` gives, retrying with backoff while the exchange cannot be
+        reached (an OFFLINE status tells when the next try is), then run until cancelled; `on_started` hears the
+        symbols that are not trading at each start."""
+        backoff = start_backoff(self.options.network)
+        while True:
+            try:
+                unknown = await self.start(*wanted())
+            except TuichartError as exc:
+                delay = backoff.next_delay()
+                self._publish(FeedStatus(FeedState.OFFLINE, str(exc), retry_in=delay))
+                await asyncio.sleep(delay)
+                continue
+            backoff.reset()
+            await on_started(unknown)
+            await self.run()
+            await self._close_stream()
+
+    async def _consume(self, events: AsyncIterator[FeedEvent]) -> None:
+        async for ev in events:
+            await self._handle(ev)
+            self._publish(ev)
+
+    async def _handle(self, ev: FeedEvent) -> None:
+        """Persist closed candles, evaluate alert rules, remember the exchange's own gaps."""
+        if isinstance(ev, KlineEvent):
+            if ev.closed:
+                self.persister.put(ev)
+                if self._tracker is not None:
+                    self._tracker.note(ev.key, ev.candle.open_time)
+            if self.alerts is not None and ev.key in self._alert_keys:
+                self.alerts.put(ev)  # every push: a screen may skip some, the rules must not
+        elif isinstance(ev, Gap):
+            try:
+                await asyncio.to_thread(self.store.record_exchange_gap, ev, ev.last_open)
+            except Exception:  # not confirmed then: it stays missing, and the next start asks the exchange again
+                log.exception("recording the exchange's gap in %s failed", ev.key)
+            else:
+                if self.durable is not None:
+                    self.durable.absent(ev)
+
+    def _publish(self, ev: FeedEvent) -> None:
+        for subscriber in self._subscribers:
+            subscriber(ev)
+
+    async def finish(self) -> None:
+        """Close the stream, then fetch and persist what closed since (a last backfill up to the exchange's clock)."""
+        await self._close_stream()
+        if self.feed is not None:
+            with contextlib.suppress(Exception):  # what it could not fetch is reported as missing
+                await self._consume(self.feed.catch_up())
+
+    async def close(self) -> None:
+        """Stop streaming; everything evaluated and queued reaches the store, deliveries get a moment to finish."""
+        await self._close_stream()
+        await self.rest.aclose()
+        if self.alerts is not None:
+            await asyncio.to_thread(self.alerts.close)  # what it evaluated reaches the writer below
+        await asyncio.to_thread(self.persister.close)
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
+
+    async def _close_stream(self) -> None:
+        if self.stream is not None:
+            await self.stream.close()
+
+    # ---- what is streamed ------------------------------------------------------------------------------
+
+    @property
+    def dropped(self) -> int:
+        """Frames the stream could not read plus klines the feed refused (unsound, future, unsubscribed)."""
+        if self.feed is None or self.stream is None:
+            return 0
+        return self.stream.parser.malformed + self.feed.rejected
+
+    @property
+    def fired(self) -> int:
+        """Alerts fired so far."""
+        return self.alerts.runner.fired if self.alerts is not None else 0
+
+    async def set_interval(self, interval: Interval) -> None:
+        """Stream the watchlist at another interval."""
+        old = self._streamed()
+        self.keys = [SeriesKey(k.symbol, interval) for k in self.keys]
+        await self._resubscribe(old)
+
+    async def set_extra(self, keys: Sequence[SeriesKey]) -> list[str]:
+        """Stream these series too (for alert rules); returns the symbols among them that are not trading."""
+        trading = set(self.trading)
+        old = self._streamed()
+        self.extra = [k for k in dict.fromkeys(keys) if k.symbol in trading]
+        await self._resubscribe(old)
+        return sorted({k.symbol for k in keys if k.symbol not in trading})
+
+    async def add_symbol(self, symbol: str, interval: Interval) -> None:
+        """Stream one more symbol (it must be TRADING)."""
+        if symbol not in self.trading:
+            raise BadInput(f"{symbol} is not trading on {self.rest.endpoints.name}")
+        key = SeriesKey(symbol, interval)
+        if key not in self.keys:
+            old = self._streamed()
+            self.keys.append(key)
+            await self._resubscribe(old)
+
+    async def remove_symbol(self, symbol: str) -> None:
+        """Stop streaming a symbol."""
+        old = self._streamed()
+        self.keys = [k for k in self.keys if k.symbol != symbol]
+        await self._resubscribe(old)
+
+    def set_rules(self, rules: Sequence[AlertRule], symbols: Sequence[str]) -> None:
+        """Evaluate these rules from the next push on, `*` standing for `symbols`."""
+        self._rules = list(rules)
+        self._alert_keys = rule_keys(self._rules, symbols)
+        if self.alerts is not None:
+            self.alerts.set_rules(self._rules)
+            self.alerts.set_symbols(list(symbols))
+
+    def _streamed(self) -> list[SeriesKey]:
+        return list(dict.fromkeys([*self.keys, *self.extra]))
+
+    async def _resubscribe(self, old: list[SeriesKey]) -> None:
+        if self.feed is None:  # not started: the next start streams what is asked for now
+            return
+        new = self._streamed()
+        await self.feed.unwatch([k for k in old if k not in new])
+        await self.feed.watch([k for k in new if k not in old])
+
+    async def tickers(self, symbols: Sequence[str]) -> list[Ticker24h]:
+        """24 h tickers, to fill the watchlist before the first stream push."""
+        return await self.rest.ticker_24hr(list(symbols)) if symbols else []
