@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.app.helpers import SYMBOLS, build_app, chart_ready, exchange, wait_for
+from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.indicators import HeikinAshi
 from tuichart.store import STORE_FILE
@@ -267,8 +268,10 @@ async def test_offline_shows_stored_candles_and_keeps_retrying(tmp_path: Path) -
 
 
 async def test_connection_loss_keeps_the_chart_and_reconnects(tmp_path: Path) -> None:
+    # waits of a second or more: the countdown is on screen for several frames even on a loaded machine
+    network = NetworkSettings(reconnect_initial=1.0, reconnect_cap=4.0, silence_timeout=2.0, retry_scale=0.01)
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
+        app = build_app(tmp_path, ex.url, network=network)
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(pilot, chart_ready(app))
             before = len(app.charts[app.current_key])

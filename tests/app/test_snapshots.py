@@ -37,7 +37,7 @@ def app_on(tmp_path: Path, ex: ThreadedExchange, **kw: object) -> TuichartApp:
 
 def quotes_shown(app: TuichartApp) -> bool:
     """Every watchlist row has its 24 h change and the once-a-second repaint has shown it."""
-    return all(math.isfinite(q.change_pct) for q in app.quotes.values()) and not app._quotes_dirty
+    return all(math.isfinite(q.change_pct) for q in app.quotes.values()) and not app.model._quotes_dirty
 
 
 def ready(*keys: str) -> Callable[[Pilot], object]:
@@ -119,7 +119,7 @@ def test_disconnected(snap_compare: Snap, tmp_path: Path) -> None:
     async def run_before(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
         await wait_for(pilot, lambda: app.quotes["BTCUSDT"].last == app.quotes["BTCUSDT"].last)  # stored close shown
-        await wait_for(pilot, lambda: not app._dirty and not app._quotes_dirty)
+        await wait_for(pilot, lambda: not app._dirty and not app.model._quotes_dirty)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -22,9 +22,9 @@ class AlertRunner:
         engine: AlertEngine,
         writer: StoreWriter,
         *,
-        say: Callable[[str], None],
+        say: Callable[[str], object],
         deliverer: Deliverer | None = None,
-        on_fired: Callable[[FiredAlert], None] | None = None,
+        on_fired: Callable[[FiredAlert], object] | None = None,
     ) -> None:
         """`say` reports problems, and each fired alert as a line unless `on_fired` takes them."""
         self.engine = engine

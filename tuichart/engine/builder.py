@@ -29,9 +29,9 @@ def _ignore(*_: object) -> None:
 class EngineHooks:
     """Where an engine reports what people should hear about; each is called on the thread noted."""
 
-    say: Callable[[str], None] = _ignore
+    say: Callable[[str], object] = _ignore
     """A problem with the alert rules (the alert thread)."""
-    on_fired: Callable[[FiredAlert], None] | None = None
+    on_fired: Callable[[FiredAlert], object] | None = None
     """An alert fired (the alert thread); None prints it through `say`."""
     on_store_error: Callable[[Exception], None] | None = None
     """A store write failed; the rows are kept and tried again (the writer's thread)."""

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Static
 
 from tuichart.plural import plural
-
-
-@dataclass(frozen=True, slots=True)
-class StatusData:
-    """What the status bar shows."""
-
-    state: str = "connecting"
-    """live, reconnecting, offline, connecting."""
-    detail: str = ""
-    retry_in: float | None = None
-    """Seconds left before the next reconnect try (0: trying now)."""
-    exchange: str = ""
-    demo: bool = False
-    quiet_for: float | None = None
-    """Seconds since the last message, shown once it is worth noticing."""
-    stored: int = 0
-    store: str = "file"
-    hidden: str = ""
-    dropped: int = 0
-    """Frames and klines refused since the start (never shown on the chart nor stored)."""
-
+from tuichart.tui.model.status import StatusData
 
 _STATE_STYLE = {"live": "bold green", "reconnecting": "bold yellow", "offline": "bold red", "connecting": "yellow"}
 

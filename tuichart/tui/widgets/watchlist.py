@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -14,19 +13,11 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuichart.tui.model.quote import Quote
 from tuichart.tui.render.format import fmt_change, fmt_price
 from tuichart.tui.render.palette import DOWN, UP, hex_of
 
 SYMBOL_WIDTH, LAST_WIDTH, CHANGE_WIDTH, RSI_WIDTH = 10, 14, 10, 5
-
-
-@dataclass(slots=True)
-class Quote:
-    """What the watchlist shows for one symbol."""
-
-    last: float = math.nan
-    change_pct: float = math.nan
-    rsi: float = math.nan
 
 
 Cells = tuple[str, str, str, str]

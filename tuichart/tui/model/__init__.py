@@ -1,0 +1,1 @@
+"""What the terminal app shows, as plain objects with no Textual: unit-tested on their own."""
