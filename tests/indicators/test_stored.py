@@ -27,7 +27,8 @@ KEY = SeriesKey("BTCUSDT", Interval.M1)
 
 def stored_frame(data: Path) -> pl.DataFrame:
     with duckdb.connect(str(data / STORE_FILE), read_only=True) as con:
-        return con.sql("SELECT * FROM ohlc_data ORDER BY timestamp").pl()
+        frame: pl.DataFrame = con.sql("SELECT * FROM ohlc_data ORDER BY timestamp").pl()
+    return frame
 
 
 def assert_equal_to_batch(frame: pl.DataFrame, expected: dict[str, np.ndarray]) -> None:
