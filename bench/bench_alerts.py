@@ -81,8 +81,8 @@ def refused_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
-async def bench() -> tuple[float, float, float, int, int]:
-    """Best of ROUNDS for (a) no channel, (b) Telegram refused, (c) Telegram at a black hole; plus outcomes."""
+async def bench() -> tuple[float, float, float, int, int, int]:
+    """Best of ROUNDS for (a) no channel, (b) Telegram refused, (c) Telegram at a black hole; outcomes, fired."""
     data = frames(EVENTS)
     rules = bench_rules(data)
     held: list[asyncio.StreamWriter] = []

@@ -11,7 +11,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -189,7 +189,7 @@ def rss_mb(pid: int) -> float:
     raise ValueError("no VmRSS")
 
 
-def live_chart(symbol: str) -> object:
+def live_chart(symbol: str) -> Callable[[str], bool]:
     """A screen predicate: the chart of `symbol` drawn and the feed live."""
     return lambda s: f" {symbol} 1m " in s and "● live" in s and " O " in s
 

@@ -59,8 +59,8 @@ def bench_batch(n: int = 1_000_000) -> tuple[float, float]:
             talib.EMA(c, 26),
             talib.RSI(c, 14),
             talib.MACD(c, 12, 26, 9),
-            talib.BBANDS(c, 20, 2.0, 2.0, 0),
-            talib.STOCHF(h, lo, c, 14, 3, 0),
+            talib.BBANDS(c, 20, 2.0, 2.0, talib.MA_Type.SMA),
+            talib.STOCHF(h, lo, c, 14, 3, talib.MA_Type.SMA),
         )
 
     ours = median_time(lambda: with_indicators(frame, DEFAULT_STUDIES))

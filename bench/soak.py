@@ -71,7 +71,13 @@ def exchange_rows(url: str, symbol: str, first: int, last: int) -> list[Row]:
     start = first
     with httpx.Client(base_url=url, timeout=30) as client:
         while start <= last:
-            params = {"symbol": symbol, "interval": "1m", "startTime": start, "endTime": last, "limit": 1000}
+            params: dict[str, str | int] = {
+                "symbol": symbol,
+                "interval": "1m",
+                "startTime": start,
+                "endTime": last,
+                "limit": 1000,
+            }
             page = client.get("/api/v3/klines", params=params).raise_for_status().json()
             if not page:
                 break

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import enum
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -111,11 +110,6 @@ class Interval(enum.Enum):
     def close_time(self, open_ms: int) -> int:
         """Binance's close time: the next open minus one millisecond."""
         return self.next_open(open_ms) - 1
-
-    def month_days(self, open_ms: int) -> int:
-        """Days in the month candle opening at `open_ms` (only meaningful for 1M)."""
-        dt = datetime.fromtimestamp(open_ms // 1000, UTC)
-        return calendar.monthrange(dt.year, dt.month)[1]
 
 
 ALL_INTERVALS: tuple[Interval, ...] = tuple(Interval)

@@ -203,7 +203,7 @@ HISTORY, TOTAL = 300, 1000  # the track holds every candle from the first, so st
         (
             "close outside bb",
             lambda c: [
-                int(a or b)
+                1 if a or b else 0
                 for a, b in zip(above(c["close"], c["bb_upper"]), below(c["close"], c["bb_lower"]), strict=True)
             ],
             False,

@@ -124,7 +124,7 @@ def test_rule_defaults_and_validation() -> None:
     ]
     for args, kwargs, message in cases:
         with pytest.raises(BadInput) as err:
-            AlertRule.make(*args, **kwargs)  # type: ignore[arg-type]
+            AlertRule.make(*args, **kwargs)
         assert message in str(err.value), (args, str(err.value))
 
 

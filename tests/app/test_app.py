@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from tests.app.helpers import SYMBOLS, build_app, chart_ready, exchange, wait_for
+from tests.indicators.data import heikin_ashi_by_hand
 from tuichart.config_schema import NetworkSettings
-from tuichart.domain import Candle, Interval, SeriesKey
-from tuichart.indicators import HeikinAshi
+from tuichart.domain import Candle, Interval, SeriesKey, revalued
 from tuichart.store import STORE_FILE
 from tuichart.tui.render.format import fmt_price, price_decimals
 from tuichart.tui.screens.modals import AddSymbolScreen, HelpScreen
@@ -114,9 +114,10 @@ async def test_cursor_moves_the_legend(tmp_path: Path) -> None:
 
 
 def heikin_ashi_of(app: object, i: int) -> Candle:
-    """Candle i of the chart shown, in Heikin-Ashi form by the live transform (seeded like the chart)."""
+    """Candle i of the chart shown, in Heikin-Ashi form by the textbook recurrence (seeded like the chart)."""
     chart = app.charts[app.current_key]  # type: ignore[attr-defined]
-    return HeikinAshi(chart.series.closed[:i]).peek(chart.candle(i))
+    o, h, low, c = heikin_ashi_by_hand([chart.candle(j) for j in range(i + 1)])[i]
+    return revalued(chart.candle(i), open=o, high=h, low=low, close=c)
 
 
 async def test_heikin_ashi_legend_shows_the_drawn_candle(tmp_path: Path) -> None:

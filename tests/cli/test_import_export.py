@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -102,10 +103,8 @@ def test_parquet_json_and_partitioned_exports(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     con = duckdb.connect()
-    assert con.execute(f"SELECT count(*), min(open_time), max(close) FROM '{pq}'").fetchone()[:2] == (
-        1440,
-        __import__("datetime").datetime(2020, 1, 2),
-    )
+    row = con.execute(f"SELECT count(*), min(open_time), max(close) FROM '{pq}'").fetchone()
+    assert row is not None and row[:2] == (1440, datetime(2020, 1, 2))
     js = tmp_path / "b.json"
     assert run_cli("export", "BTCUSDT", "-i", "1m", "--format", "json", "-o", js, "--data-dir", data).returncode == 0
     first = json.loads(js.read_text().splitlines()[0])

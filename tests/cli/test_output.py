@@ -99,6 +99,6 @@ def test_backfill_and_record_print_results_on_stdout(tmp_path: Path) -> None:
             "FROM klines WHERE open_time > TIMESTAMP '2020-01-02'"
         ).fetchone()  # type: ignore[misc]
     assert (m.group(2), m.group(3)) == (first, last)  # the times people read are the stored candles' UTC times
-    filled = r"\d+ gaps? filled"  # the downtime, and any close whose push came late
-    assert re.fullmatch(rf"{m.group(1)} closed candles recorded, {filled}, 0 gaps the exchange has, 0 candles missing, "
+    fills = r"\d+ gaps? filled"  # the downtime, and any close whose push came late
+    assert re.fullmatch(rf"{m.group(1)} closed candles recorded, {fills}, 0 gaps the exchange has, 0 candles missing, "
                         r"0 reconnects", total), total  # fmt: skip

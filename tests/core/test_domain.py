@@ -15,8 +15,8 @@ from tuichart.domain import ALL_INTERVALS, Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
 
 
-def ms(*args: int) -> int:
-    return int(datetime(*args, tzinfo=UTC).timestamp() * 1000)
+def ms(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp() * 1000)
 
 
 def test_all_sixteen_intervals_in_binance_order() -> None:

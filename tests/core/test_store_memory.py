@@ -8,13 +8,16 @@ import numpy as np
 
 from tuichart.domain import Interval, SeriesKey
 from tuichart.store import Store
+from tuichart.store.columns import Columns
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 START = 1_700_000_040_000
 
 
 def duckdb_memory(store: Store) -> int:
-    return int(store.query("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")[0][0])
+    (total,) = store.query("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")[0]
+    assert isinstance(total, int), total
+    return total
 
 
 def test_bounded_store_caches_little_while_the_file_grows(tmp_path: Path) -> None:
@@ -29,7 +32,7 @@ def test_bounded_store_caches_little_while_the_file_grows(tmp_path: Path) -> Non
             key = SeriesKey(f"S{s:02d}USDT", Interval.M1)
             t = START + (minute * 30 + np.arange(30, dtype=np.int64)) * 60_000
             price = 100 + rng.random(30)
-            batch = {"open_time": t, "close_time": t + 59_999, "trades": np.full(30, 7, dtype=np.int64)}
+            batch: Columns = {"open_time": t, "close_time": t + 59_999, "trades": np.full(30, 7, dtype=np.int64)}
             batch.update({f: price for f in ("open", "high", "low", "close", "volume", "quote_volume")})
             batch.update({f: price / 2 for f in ("taker_buy_volume", "taker_buy_quote_volume")})
             store.upsert_columns(key, batch)

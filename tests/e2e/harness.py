@@ -18,6 +18,11 @@ import httpx
 from tuichart.domain import DECIMAL_FIELDS, Candle
 from tuichart.timeparse import parse_time
 
+SourceRow = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int, Decimal, int, Decimal, Decimal]
+"""A candle's fields after its open time, as the klines table returns them (exact decimals, times in ms)."""
+StoredRow = tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal, int, Decimal, int, Decimal, Decimal]
+"""A klines row with its open time in ms first."""
+
 
 class ExchangeProcess:
     """A running `tuichart exchange`; `stop()` returns what it printed."""
@@ -44,7 +49,7 @@ class ExchangeProcess:
 
 
 @contextmanager
-def exchange_process(*args: str | Path) -> Iterator[ExchangeProcess]:
+def exchange_process(*args: str | Path | float) -> Iterator[ExchangeProcess]:
     """Start `tuichart exchange --port 0 ARGS` and wait for its URL."""
     env = {**os.environ, "NO_COLOR": "1"}
     proc = subprocess.Popen(
@@ -78,7 +83,7 @@ def config_file(tmp: Path, network: dict[str, float]) -> Path:
 
 
 def tuichart(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 180
+    *args: str | Path | float, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI to completion."""
     full = {**os.environ, "NO_COLOR": "1", **(env or {})}

@@ -11,7 +11,7 @@ import duckdb
 
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
-from tests.e2e.harness import exact, exchange_process
+from tests.e2e.harness import SourceRow, exact, exchange_process
 from tests.e2e.test_record import stored
 from tuichart.binance.rest import RestClient
 from tuichart.binance.vision import read_kline_file
@@ -24,19 +24,23 @@ from tuichart.timeparse import parse_time
 DAY1 = parse_time("2020-01-01")
 
 
-def source_rows(*files: Path) -> dict[int, tuple[object, ...]]:
+def source_rows(*files: Path) -> dict[int, SourceRow]:
     """The exchange's own candles, read from the files it replays, as the store's rows (exact decimals)."""
-    rows: dict[int, tuple[object, ...]] = {}
+    rows: dict[int, SourceRow] = {}
     for f in files:
         for c in read_kline_file(f):
             rows[c.open_time] = _row(c)
     return rows
 
 
-def _row(c: Candle) -> tuple[object, ...]:
+def _row(c: Candle) -> SourceRow:
     decimals = {name: exact(c, name) for name in DECIMAL_FIELDS}
     return (
-        *(decimals[n] for n in ("open", "high", "low", "close", "volume")),
+        decimals["open"],
+        decimals["high"],
+        decimals["low"],
+        decimals["close"],
+        decimals["volume"],
         c.close_time,
         decimals["quote_volume"],
         c.trades,

@@ -13,7 +13,16 @@ import numpy as np
 import talib
 
 from tests.data_paths import VISION_ZIPS
-from tests.e2e.harness import config_file, exact, exchange_process, kinds_spec, parse_span, tuichart
+from tests.e2e.harness import (
+    SourceRow,
+    StoredRow,
+    config_file,
+    exact,
+    exchange_process,
+    kinds_spec,
+    parse_span,
+    tuichart,
+)
 from tuichart.binance.vision import read_kline_file
 from tuichart.domain import MINUTE_MS
 from tuichart.exchange.faults import CONNECTION_KINDS, HOSTILE_KINDS
@@ -23,8 +32,8 @@ SPEED = 600  # a 1m candle lasts 100 ms
 WALL_MS_PER_CANDLE = MINUTE_MS / SPEED
 
 
-def source() -> dict[int, tuple[object, ...]]:
-    rows = {}
+def source() -> dict[int, SourceRow]:
+    rows: dict[int, SourceRow] = {}
     for z in VISION_ZIPS:
         for c in read_kline_file(z):
             rows[c.open_time] = (
@@ -42,7 +51,7 @@ def source() -> dict[int, tuple[object, ...]]:
     return rows
 
 
-def stored(data: Path) -> list[tuple[object, ...]]:
+def stored(data: Path) -> list[StoredRow]:
     con = duckdb.connect(str(data / STORE_FILE), read_only=True)
     rows = con.execute(
         "SELECT epoch_ms(open_time), open, high, low, close, volume, epoch_ms(close_time), quote_volume, trades, "
@@ -82,8 +91,8 @@ def check_indicators(data: Path) -> None:
         "ema_12": talib.EMA(close, 12),
         "rsi": talib.RSI(close, 14),
         "macd_signal": talib.MACD(close, 12, 26, 9)[1],
-        "bb_lower": talib.BBANDS(close, 20, 2.0, 2.0, 0)[2],
-        "stoch_d": talib.STOCHF(frame["high"].to_numpy(), frame["low"].to_numpy(), close, 14, 3, 0)[1],
+        "bb_lower": talib.BBANDS(close, 20, 2.0, 2.0, talib.MA_Type.SMA)[2],
+        "stoch_d": talib.STOCHF(frame["high"].to_numpy(), frame["low"].to_numpy(), close, 14, 3, talib.MA_Type.SMA)[1],
     }
     for name, want in expected.items():
         got = frame[name].fill_null(float("nan")).to_numpy()

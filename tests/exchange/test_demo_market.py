@@ -64,7 +64,7 @@ async def test_every_interval_is_served_and_1s_candles_make_up_the_minute(ex: Em
             assert r.status_code == 200 and r.json(), iv
         now = int((await c.get("/api/v3/time")).json()["serverTime"])
         minute = SeriesKey("ETHUSDT", Interval.M1).interval.open_time(now) - 60_000  # the last closed minute
-        params = {"symbol": "ETHUSDT", "startTime": minute, "endTime": minute + 59_999}
+        params: dict[str, str | int] = {"symbol": "ETHUSDT", "startTime": minute, "endTime": minute + 59_999}
         (whole,) = parse_klines((await c.get("/api/v3/klines", params={**params, "interval": "1m"})).json())
         seconds = parse_klines((await c.get("/api/v3/klines", params={**params, "interval": "1s", "limit": 60})).json())
         newest = parse_klines((await c.get("/api/v3/klines", params={"symbol": "ETHUSDT", "interval": "1s"})).json())

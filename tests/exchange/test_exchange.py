@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from tests.data_paths import VISION_ZIPS
-from tuichart.binance.protocol import ControlReply, ErrorReply, FrameParser, ServerShutdown, parse_klines
+from tuichart.binance.protocol import ControlReply, ErrorReply, Event, FrameParser, ServerShutdown, parse_klines
 from tuichart.binance.vision import read_kline_file
 from tuichart.domain import Candle, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
@@ -70,7 +70,7 @@ async def test_klines_limit_counts_candles_not_the_empty_times_of_a_gap(tmp_path
     market = replay_market([holed], speed=1, start_ms=DAY1 + 1440 * 60_000)
     async with EmbeddedExchange(market) as exchange, httpx.AsyncClient(base_url=exchange.url) as c:
 
-        async def klines(**params: object) -> list[Candle]:
+        async def klines(**params: int) -> list[Candle]:
             r = await c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m", **params})
             return parse_klines(r.json())
 
@@ -122,8 +122,9 @@ async def test_exchange_info_and_ticker(ex: EmbeddedExchange) -> None:
         assert float(t["highPrice"]) >= float(t["lastPrice"]) >= float(t["lowPrice"])
 
 
-async def frames(ws: websockets.asyncio.client.ClientConnection, seconds: float) -> list[object]:
-    parser, out = FrameParser(), []
+async def frames(ws: ClientConnection, seconds: float) -> list[Event]:
+    parser = FrameParser()
+    out: list[Event] = []
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     while (left := end - loop.time()) > 0:

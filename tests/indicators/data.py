@@ -83,3 +83,14 @@ def satoshi_priced(interval: Interval, level: float = 1e-5) -> list[Candle]:
         )
         for c in candles
     ]
+
+
+def heikin_ashi_by_hand(candles: list[Candle]) -> list[tuple[float, float, float, float]]:
+    """Heikin-Ashi (open, high, low, close) of each candle by the textbook recurrence, one candle at a time:
+    close = mean of OHLC, open = midpoint of the previous Heikin-Ashi body (the first: of its own open and close)."""
+    out: list[tuple[float, float, float, float]] = []
+    for c in candles:
+        ha_close = (c.open + c.high + c.low + c.close) / 4.0
+        ha_open = (c.open + c.close) / 2.0 if not out else (out[-1][0] + out[-1][3]) / 2.0
+        out.append((ha_open, max(c.high, ha_open, ha_close), min(c.low, ha_open, ha_close), ha_close))
+    return out

@@ -17,6 +17,7 @@ from tests.indicators.data import vision_candles
 from tuichart.domain import Interval, KlineEvent, SeriesKey, revalued
 from tuichart.engine.indicator_book import IndicatorBook, store_history
 from tuichart.indicators import arrays_from_candles, compute
+from tuichart.jobs.exporter import export_series
 from tuichart.jobs.indicator_rebuild import rebuild_series
 from tuichart.store import STORE_FILE, Store
 from tuichart.store.schema import INDICATOR_COLUMNS
@@ -26,7 +27,8 @@ KEY = SeriesKey("BTCUSDT", Interval.M1)
 
 def stored_frame(data: Path) -> pl.DataFrame:
     with duckdb.connect(str(data / STORE_FILE), read_only=True) as con:
-        return con.sql("SELECT * FROM ohlc_data ORDER BY timestamp").pl()
+        frame: pl.DataFrame = con.sql("SELECT * FROM ohlc_data ORDER BY timestamp").pl()
+    return frame
 
 
 def assert_equal_to_batch(frame: pl.DataFrame, expected: dict[str, np.ndarray]) -> None:
@@ -120,7 +122,11 @@ def test_chunked_rebuild_equals_one_pass(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         store.upsert(KEY, candles)
         assert rebuild_series(store, KEY, chunk=700) == 4320
-        frame = store.query_frame("SELECT * FROM ohlc_data ORDER BY timestamp")
+        out = tmp_path / "rebuilt.parquet"
+        assert export_series(store, KEY, "parquet", out, indicators=INDICATOR_COLUMNS) == 4320
+    frame = pl.read_parquet(out).with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+    assert frame["open_time"].dt.epoch("ms").to_list() == [c.open_time for c in candles]
+    assert frame["close"].to_list() == [c.close for c in candles]
     assert_equal_to_batch(frame, compute(arrays_from_candles(candles)))
 
 

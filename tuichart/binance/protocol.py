@@ -21,7 +21,6 @@ import msgspec
 
 from tuichart.decimals import text8, units8_of
 from tuichart.domain import Candle, Interval, KlineEvent, SeriesKey, TickerEvent
-from tuichart.errors import BadInput
 
 log = logging.getLogger(__name__)
 
@@ -364,12 +363,3 @@ def parse_error_body(body: Any) -> tuple[int | None, str]:
     if isinstance(body, dict) and "code" in body:
         return int(body["code"]), str(body.get("msg", ""))
     return None, str(body)[:200]
-
-
-def parse_stream_name(name: str) -> tuple[str, str, str]:
-    """(SYMBOL, kind, arg) from a stream name: `btcusdt@kline_1m` -> ('BTCUSDT', 'kline', '1m')."""
-    sym, _, rest = name.partition("@")
-    kind, _, arg = rest.partition("_")
-    if not sym or not kind:
-        raise BadInput(f"bad stream name {name!r}")
-    return sym.upper(), kind, arg

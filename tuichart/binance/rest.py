@@ -62,7 +62,6 @@ class RestClient:
         self._info: ExchangeInfo | None = None
         self.used_weight = 0
         self.weight_limit: int | None = None
-        self._weight_at = 0.0
 
     async def __aenter__(self) -> RestClient:
         return self

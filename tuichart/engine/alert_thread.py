@@ -43,12 +43,6 @@ class AlertThread:
         symbols = list(symbols)
         self._queue.put(lambda: self.runner.engine.set_symbols(symbols))
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued so far is evaluated; False on timeout."""
-        done = threading.Event()
-        self._queue.put(done.set)
-        return done.wait(timeout)
-
     def close(self, timeout: float = 5.0) -> None:
         """Evaluate what is queued, then stop."""
         self._queue.put(None)

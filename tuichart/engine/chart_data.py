@@ -79,11 +79,6 @@ class ChartData:
             self._recompute()
         return added
 
-    def reconfigure(self, studies: Sequence[Study]) -> None:
-        """Other studies or parameters: recomputed from the candles, no old state kept."""
-        self.live = LiveIndicators(studies)
-        self._recompute()
-
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """OHLCV and indicator arrays of drawable candles [start, end)."""
         closed = self.series.closed

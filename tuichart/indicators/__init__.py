@@ -1,7 +1,7 @@
 """Indicators over TA-Lib: a registry of studies, batch on history, stream handles on ticks."""
 
 from tuichart.indicators.batch import arrays_from_candles, arrays_from_frame, compute, with_indicators
-from tuichart.indicators.heikin_ashi import HeikinAshi, heikin_ashi, heikin_ashi_arrays
+from tuichart.indicators.heikin_ashi import heikin_ashi_arrays
 from tuichart.indicators.live import LiveIndicators
 from tuichart.indicators.registry import REGISTRY, Indicator, Param, Scale
 from tuichart.indicators.study import DEFAULT_STUDIES, Study, make_study, studies_from_config
@@ -13,7 +13,6 @@ __all__ = [
     "DEFAULT_STUDIES",
     "MIN_WARMUP",
     "REGISTRY",
-    "HeikinAshi",
     "Indicator",
     "LiveIndicators",
     "Param",
@@ -22,7 +21,6 @@ __all__ = [
     "arrays_from_candles",
     "arrays_from_frame",
     "compute",
-    "heikin_ashi",
     "heikin_ashi_arrays",
     "make_study",
     "studies_from_config",

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-from tuichart.domain import Candle, revalued
-
-if TYPE_CHECKING:
-    import polars as pl
 
 
 def heikin_ashi_arrays(
@@ -27,42 +19,3 @@ def heikin_ashi_arrays(
     ha_high = np.maximum(h, np.maximum(ha_open, ha_close))
     ha_low = np.minimum(low, np.minimum(ha_open, ha_close))
     return ha_open, ha_high, ha_low, ha_close
-
-
-def heikin_ashi(frame: pl.DataFrame) -> pl.DataFrame:
-    """The candle frame (oldest first) with open/high/low/close replaced by their Heikin-Ashi values."""
-    import polars as pl
-
-    cols = [frame.get_column(n).cast(pl.Float64).to_numpy() for n in ("open", "high", "low", "close")]
-    ha = heikin_ashi_arrays(*cols)
-    return frame.with_columns([pl.Series(n, v) for n, v in zip(("open", "high", "low", "close"), ha, strict=True)])
-
-
-class HeikinAshi:
-    """Heikin-Ashi of a live series: `update` on close, `peek` for the forming candle, O(1) each."""
-
-    __slots__ = ("_prev",)
-
-    def __init__(self, closed: Sequence[Candle] = ()) -> None:
-        self._prev: tuple[float, float] | None = None
-        for c in closed:
-            self.update(c)
-
-    def peek(self, candle: Candle) -> Candle:
-        """The Heikin-Ashi form of a candle after the last committed one; changes no state."""
-        ha_close = (candle.open + candle.high + candle.low + candle.close) / 4.0
-        prev = self._prev
-        ha_open = (candle.open + candle.close) / 2.0 if prev is None else (prev[0] + prev[1]) / 2.0
-        return revalued(
-            candle,
-            open=ha_open,
-            high=max(candle.high, ha_open, ha_close),
-            low=min(candle.low, ha_open, ha_close),
-            close=ha_close,
-        )
-
-    def update(self, candle: Candle) -> Candle:
-        """Commit a closed candle and return its Heikin-Ashi form."""
-        ha = self.peek(candle)
-        self._prev = (ha.open, ha.close)
-        return ha

@@ -5,8 +5,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-INPUTS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
-
 
 class Scale(enum.Enum):
     """The unit an indicator's values are in, which decides where it is drawn and how it is compared."""

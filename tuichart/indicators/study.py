@@ -87,8 +87,6 @@ DEFAULT_STUDIES: tuple[Study, ...] = (
 )
 """The six the store keeps, with the seed's column names."""
 
-_DEFAULT_KINDS = frozenset(s.kind for s in DEFAULT_STUDIES)
-
 
 def studies_from_config(table: object) -> tuple[Study, ...]:
     """Studies from the config file's `[indicators]` table, on top of the defaults.
@@ -143,8 +141,3 @@ def _names(ind: Indicator) -> str:
 
 def _fmt(v: float) -> str:
     return str(int(v)) if v == int(v) else f"{v:g}"
-
-
-def is_default_kind(kind: str) -> bool:
-    """Whether a kind is one of the six stored by default."""
-    return kind in _DEFAULT_KINDS

@@ -278,12 +278,6 @@ class Store:
         """Rows of a read-only SQL query (for services that need more than the typed loads)."""
         return self._query(sql, params)
 
-    def query_frame(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """A read-only SQL query as Polars."""
-        with self._reading() as conn:
-            frame: pl.DataFrame = conn.sql(sql, params=list(params)).pl()
-        return frame
-
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._reading() as conn:
             return conn.execute(sql, list(params)).fetchall()
