@@ -25,6 +25,7 @@ from tuichart.domain import Interval, SeriesKey  # noqa: E402
 from tuichart.exchange import synthetic_market  # noqa: E402
 from tuichart.store import Store  # noqa: E402
 from tuichart.tui import AppOptions, TuichartApp, make_app  # noqa: E402
+from tuichart.tui.widgets.chart_panel import ChartPanel  # noqa: E402
 from tuichart.tui.widgets.panes import ChartPane  # noqa: E402
 
 SYMBOLS_50 = [
@@ -114,7 +115,8 @@ def drawn(app: TuichartApp, key: SeriesKey) -> bool:
     """True once the candle pane shows the newest data of `key`."""
     pane = app.query_one("#pane-candles", ChartPane)
     chart = app.charts.get(key)
-    return chart is not None and app.current_key == key and pane.shown_version == pane.data.version == app._view_version
+    drawn_version = app.query_one(ChartPanel).version
+    return chart is not None and app.current_key == key and pane.shown_version == pane.data.version == drawn_version
 
 
 async def bench_in_process(tmp: Path) -> tuple[float, float, float]:

@@ -29,7 +29,8 @@ class ChartPanel(Vertical):
         self.legend_data = LegendData()
         """What the legend shows now."""
         self.drawn_width = 0
-        self._version = 0
+        self.version = 0
+        """Counts the views drawn: the panes show view `version` once drawn."""
 
     def compose(self) -> ComposeResult:
         """Legend, candles, volume, then one pane per study that is not an overlay."""
@@ -80,7 +81,7 @@ class ChartPanel(Vertical):
         alert_levels: Mapping[str, tuple[float, ...]],
     ) -> None:
         """Lay out the visible window of the chart and hand each shown pane its data."""
-        self._version += 1
+        self.version += 1
         width = self.drawn_width = self.plot_width
         view = build_view(
             chart,
@@ -89,7 +90,7 @@ class ChartPanel(Vertical):
             hidden,
             heikin_ashi=heikin_ashi,
             color=color,
-            version=self._version,
+            version=self.version,
             alert_levels=alert_levels,
         )
         self.legend_data = view.legend
