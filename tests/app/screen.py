@@ -140,11 +140,13 @@ def axis_labels(app: AnyApp) -> list[str]:
 
 
 def minutes(label: str) -> int:
-    """A `DD HH:MM` axis label or a `YYYY-MM-DD HH:MM` legend time as minutes (of the month)."""
+    """A `DD HH:MM` or `Mon DD` axis label, or a `YYYY-MM-DD HH:MM` legend time, as minutes (of the month)."""
     if LEGEND_TIME.fullmatch(label):
         t = dt.datetime.fromisoformat(label)
         return (t.day * 24 + t.hour) * 60 + t.minute
     day, hm = label.split()
+    if ":" not in hm:  # a midnight: `Nov 24`
+        return int(hm) * 24 * 60
     hours, mins = hm.split(":")
     return (int(day) * 24 + int(hours)) * 60 + int(mins)
 
