@@ -2,160 +2,174 @@
 
 from __future__ import annotations
 
-import math
 import tomllib
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.app.helpers import SYMBOLS, build_app, chart_ready, exchange, wait_for
-from tests.indicators.data import heikin_ashi_by_hand
+from tests.app.helpers import SYMBOLS, build_app, exchange, running
+from tests.app.screen import (
+    LegendCandle,
+    axis_labels,
+    candles_drawn,
+    candles_in_view,
+    chart_shown,
+    highlighted,
+    legend_candle,
+    legend_lines,
+    minutes,
+    number,
+    pane,
+    status_text,
+    stored_shown,
+    watchlist_rows,
+)
 from tuichart.config_schema import NetworkSettings
 from tuichart.domain import Candle, Interval, SeriesKey, revalued
 from tuichart.store import STORE_FILE
-from tuichart.tui.render.format import fmt_price, price_decimals
+from tuichart.tui.render.format import fmt_price, fmt_time, fmt_volume, price_decimals
 from tuichart.tui.screens.modals import AddSymbolScreen, HelpScreen
-from tuichart.tui.widgets.legend import render_legend
-from tuichart.tui.widgets.status import render_status
-from tuichart.tui.widgets.watchlist import Watchlist
+
+BTC_1M = SeriesKey("BTCUSDT", Interval.M1)
 
 
-def legend_text(app: object) -> str:
-    return render_legend(app._last_legend).plain  # type: ignore[attr-defined]
+def shown_as(candle: Candle, forming: bool = False, heikin_ashi: bool = False) -> LegendCandle:
+    """A BTCUSDT 1m candle as the legend writes it."""
+    d = price_decimals(candle.close)
+    return LegendCandle(
+        f"BTCUSDT 1m{' HA' if heikin_ashi else ''}",
+        fmt_time(candle.open_time, Interval.M1),
+        forming,
+        fmt_price(candle.open, d),
+        fmt_price(candle.high, d),
+        fmt_price(candle.low, d),
+        fmt_price(candle.close, d),
+        fmt_volume(candle.volume),
+    )
+
+
+def heikin_ashi(candles: list[Candle]) -> list[Candle]:
+    """Heikin-Ashi candles (open: the mean of the previous one's open and close; the first from its own)."""
+    out: list[Candle] = []
+    for c in candles:
+        close = (c.open + c.high + c.low + c.close) / 4
+        opened = (c.open + c.close) / 2 if not out else (out[-1].open + out[-1].close) / 2
+        out.append(
+            revalued(c, open=opened, high=max(c.high, opened, close), low=min(c.low, opened, close), close=close)
+        )
+    return out
 
 
 async def test_main_screen_loads_history_and_goes_live(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            table = app.query_one(Watchlist)
-            assert table.symbols == SYMBOLS[:5] and table.highlighted == "BTCUSDT"
-            chart = app.charts[SeriesKey("BTCUSDT", Interval.M1)]
-            assert len(chart.series.closed) >= 1500  # 500 warm-up candles before what is drawn
-            assert chart.series.forming is not None
-            await wait_for(pilot, lambda: math.isfinite(app.quotes["SHIBUSDT"].last))
-            assert 1e-6 < app.quotes["SHIBUSDT"].last < 1e-4
-            text = legend_text(app)
-            assert text.startswith("BTCUSDT 1m") and "(forming)" in text and "RSI 14" in text
-            status = render_status(app._last_status).plain  # type: ignore[attr-defined]
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            assert list(watchlist_rows(app)) == SYMBOLS[:5] and highlighted(app) == "BTCUSDT"
+            await run.until(lambda: watchlist_rows(app)["SHIBUSDT"][0] != "—", "SHIBUSDT's price")
+            assert 1e-6 < number(watchlist_rows(app)["SHIBUSDT"][0]) < 1e-4
+            legend = "\n".join(legend_lines(app))
+            assert legend.startswith("BTCUSDT 1m") and "(forming)" in legend and "RSI 14" in legend
+            status = status_text(app)
             assert "● live" in status and "candles stored" in status and "DEMO" not in status
-        app.store.close()
+            newest = legend_candle(app)
+            assert newest is not None and newest.forming
+            await run.press("home")  # the oldest candle held: 500 warm-up candles before what is drawn
+            await run.until(lambda: (c := legend_candle(app)) is not None and not c.forming, "the oldest candle")
+            oldest = legend_candle(app)
+            assert oldest is not None and minutes(newest.time) - minutes(oldest.time) >= 1500
     with duckdb.connect(str(tmp_path / "data" / STORE_FILE), read_only=True) as con:
         n, with_ind = con.execute(
             "SELECT count(*), count(rsi) FROM ohlc_data WHERE symbol = 'BTCUSDT' AND interval = '1m'"
-        ).fetchone()
+        ).fetchone() or (0, 0)
     assert n >= 1500 and with_ind >= n - 20  # history fetched over REST was stored with its indicators
 
 
 async def test_symbol_switch_with_j_and_enter(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            await pilot.press("j")
-            assert app.selected == "ETHUSDT"
-            await wait_for(pilot, chart_ready(app, SeriesKey("ETHUSDT", Interval.M1)))
-            assert legend_text(app).startswith("ETHUSDT 1m")
-            await pilot.press("down", "down", "k")
-            await wait_for(pilot, chart_ready(app, SeriesKey("SOLUSDT", Interval.M1)))
-            assert app.selected == "SOLUSDT"
-            await pilot.click("#watchlist", offset=(3, 5))  # the header, then BTC ETH SOL XRP: row 5 is SHIBUSDT
-            await wait_for(pilot, chart_ready(app, SeriesKey("SHIBUSDT", Interval.M1)))
-            assert app.selected == "SHIBUSDT" and app.query_one(Watchlist).highlighted == "SHIBUSDT"
-        app.store.close()
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            await run.press("j")
+            await run.until(chart_shown(app, "ETHUSDT"))
+            assert highlighted(app) == "ETHUSDT" and legend_lines(app)[0].startswith("ETHUSDT 1m")
+            await run.press("down", "down", "k")
+            await run.until(chart_shown(app, "SOLUSDT"))
+            assert highlighted(app) == "SOLUSDT"
+            await run.pilot.click("#watchlist", offset=(3, 5))  # the header, then BTC ETH SOL XRP: row 5 is SHIBUSDT
+            await run.until(chart_shown(app, "SHIBUSDT"))
+            assert highlighted(app) == "SHIBUSDT"
 
 
 async def test_interval_keys_switch_stream_and_save_the_choice(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            await pilot.press("3")
-            assert app.interval is Interval.M15
-            await wait_for(pilot, chart_ready(app, SeriesKey("BTCUSDT", Interval.M15)))
-            assert {k.interval for k in app.engine.keys} == {Interval.M15}  # type: ignore[union-attr]
-            assert legend_text(app).startswith("BTCUSDT 15m")
-            await pilot.press("left_square_bracket")
-            assert app.interval is Interval.M5
-            await pilot.press("right_square_bracket", "right_square_bracket")
-            assert app.interval is Interval.M30
-        app.store.close()
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            await run.press("3")
+            await run.until(chart_shown(app, "BTCUSDT", "15m"))
+            await run.until(lambda: ex.streamed() == {f"{s} 15m" for s in SYMBOLS[:5]}, "the 15m streams")
+            await run.press("left_square_bracket")
+            await run.until(lambda: legend_lines(app)[0].startswith("BTCUSDT 5m "), "the 5m chart")
+            await run.press("right_square_bracket", "right_square_bracket")
+            await run.until(lambda: legend_lines(app)[0].startswith("BTCUSDT 30m "), "the 30m chart")
     assert tomllib.loads((tmp_path / "config.toml").read_text())["interval"] == "30m"
 
 
 async def test_cursor_moves_the_legend(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            chart = app.charts[app.current_key]
-            total = len(chart)
-            await pilot.press("h", "h", "left")
-            await wait_for(pilot, lambda: not app._dirty)
-            assert app.viewport.cursor_index(total) == total - 4
-            candle = chart.candle(total - 4)
-            assert app._last_legend.candle == candle  # type: ignore[attr-defined]
-            assert "(forming)" not in legend_text(app)
-            await pilot.press("H")
-            assert app.viewport.cursor_index(total) == total - 14
-            await pilot.press("end")
-            assert app.viewport.cursor is None
-            shown = app.viewport.window(total, app.plot_width)
-            await pilot.press("plus")
-            zoomed = app.viewport.window(total, app.plot_width)
-            assert zoomed[1] - zoomed[0] == round((shown[1] - shown[0]) * 0.8)
-            await pilot.press("minus")
-            assert app.viewport.window(total, app.plot_width) == shown
-            await pilot.press("less_than_sign")
-            assert app.viewport.offset > 0
-        app.store.close()
-
-
-def heikin_ashi_of(app: object, i: int) -> Candle:
-    """Candle i of the chart shown, in Heikin-Ashi form by the textbook recurrence (seeded like the chart)."""
-    chart = app.charts[app.current_key]  # type: ignore[attr-defined]
-    o, h, low, c = heikin_ashi_by_hand([chart.candle(j) for j in range(i + 1)])[i]
-    return revalued(chart.candle(i), open=o, high=h, low=low, close=c)
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            newest = legend_candle(app)
+            closed = run.store.load_candles(BTC_1M, last=13)  # the newest stored candles, before the forming one
+            await run.press("h", "h", "left")
+            await run.until(lambda: legend_candle(app) == shown_as(closed[-3]), "the 3rd closed candle")
+            assert "(forming)" not in legend_lines(app)[0]
+            await run.press("H")
+            await run.until(lambda: legend_candle(app) == shown_as(closed[-13]), "13 candles back")
+            await run.press("end")
+            await run.until(lambda: legend_candle(app) == newest, "the forming candle")
+            shown = candles_in_view(app)
+            assert shown > 50
+            await run.press("plus")
+            await run.until(lambda: candles_in_view(app) != shown, "zooming in")
+            assert candles_in_view(app) == round(shown * 0.8)
+            await run.press("minus")
+            await run.until(lambda: candles_in_view(app) == shown, "zooming out")
+            first = minutes(axis_labels(app)[0])
+            await run.press("less_than_sign")
+            await run.until(lambda: minutes(axis_labels(app)[0]) < first, "panning back")
 
 
 async def test_heikin_ashi_legend_shows_the_drawn_candle(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            chart = app.charts[app.current_key]
-            await pilot.press("t", "h", "h", "h")
-            await wait_for(pilot, lambda: not app._dirty)
-            total = len(chart)
-            i = app.viewport.cursor_index(total)
-            assert i == total - 4
-            raw, ha = chart.candle(i), heikin_ashi_of(app, i)
-            shown = app._last_legend.candle  # type: ignore[attr-defined]
-            assert shown is not None and app._last_legend.heikin_ashi  # type: ignore[attr-defined]
-            assert (shown.open, shown.high, shown.low, shown.close) == pytest.approx(
-                (ha.open, ha.high, ha.low, ha.close), rel=1e-12
-            )
-            assert shown.open != raw.open and shown.close != raw.close
-            assert (shown.volume, shown.open_time) == (raw.volume, raw.open_time)
-            decimals = price_decimals(ha.close)
-            assert f"O {fmt_price(ha.open, decimals)}  H " in legend_text(app)
-            assert f"C {fmt_price(ha.close, decimals)}  V " in legend_text(app)
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            raw_newest = legend_candle(app)
+            forming = ex.klines("BTCUSDT", "1m", 1)[-1]  # the market's own, to the last digit
+            assert raw_newest == shown_as(forming, forming=True)
+            closed = run.store.load_candles(BTC_1M, last=300)
+            ha = heikin_ashi([*closed, forming])
+            await run.press("t", "h", "h", "h")
+            want = shown_as(ha[-4], heikin_ashi=True)
+            await run.until(lambda: legend_candle(app) == want, "the Heikin-Ashi candle 3 back")
+            raw = shown_as(closed[-3])
+            assert want.open != raw.open and want.close != raw.close
+            assert (want.volume, want.time) == (raw.volume, raw.time)
+            assert f"O {want.open}  H " in legend_lines(app)[0] and f"C {want.close}  V " in legend_lines(app)[0]
 
-            await pilot.press("end", "less_than_sign")  # panned back: the newest candle, out of view
-            await wait_for(pilot, lambda: not app._dirty)
-            total = len(chart)
-            newest = heikin_ashi_of(app, total - 1)
-            shown = app._last_legend.candle  # type: ignore[attr-defined]
-            assert app.viewport.window(total, app.plot_width)[1] < total
-            assert shown.close == pytest.approx(newest.close, rel=1e-12) != chart.candle(total - 1).close
-            assert shown.open == pytest.approx(newest.open, rel=1e-12)
+            live_start = minutes(axis_labels(app)[0])  # the cursor was in view: the window did not move
+            await run.press("end", "less_than_sign")  # panned back: the newest candle, out of view
+            await run.until(lambda: minutes(axis_labels(app)[0]) < live_start, "panning back")
+            newest = shown_as(ha[-1], forming=True, heikin_ashi=True)
+            await run.until(lambda: legend_candle(app) == newest, "the newest Heikin-Ashi candle")
+            assert raw_newest is not None and newest.close != raw_newest.close and newest.open != raw_newest.open
 
-            await pilot.press("t")  # off again: the raw candle
-            await wait_for(pilot, lambda: not app._dirty)
-            assert app._last_legend.candle == chart.candle(len(chart) - 1)  # type: ignore[attr-defined]
-        app.store.close()
+            await run.press("t")  # off again: the raw candle
+            await run.until(lambda: legend_candle(app) == raw_newest, "the raw newest candle")
 
 
 async def test_screenshots_go_to_the_pictures_folder_and_say_where(
@@ -169,119 +183,117 @@ async def test_screenshots_go_to_the_pictures_folder_and_say_where(
     work.mkdir()
     monkeypatch.chdir(work)  # as `make demo` runs in the repository
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            await pilot.press("s")
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            await run.until(chart_shown(run.app))
+            await run.press("s")
             shots = list((home / "Pictures" / "tuichart").glob("tuichart-BTCUSDT-1m-*.svg"))
             assert len(shots) == 1 and "BTCUSDT" in shots[0].read_text()
-            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
+            await run.until(lambda: f"saved {shots[0]}" in run.watch.messages, "the saved notice")
 
             (home / "Pictures" / "tuichart").rename(tmp_path / "moved")
             (home / "Pictures").rmdir()  # no pictures folder: the data folder's screenshots/
-            await pilot.press("s")
+            await run.press("s")
             shots = list((data_home / "tuichart" / "screenshots").glob("tuichart-BTCUSDT-1m-*.svg"))
             assert len(shots) == 1
-            assert f"saved {shots[0]}" in [n.message for n in app._notifications]
-        app.store.close()
+            await run.until(lambda: f"saved {shots[0]}" in run.watch.messages, "the saved notice")
     assert list(work.iterdir()) == []  # nothing in the current directory
     assert not (home / "Pictures").exists()
 
 
 async def test_panes_toggled_and_remembered(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            assert app.query_one("#pane-rsi").display
-            await pilot.press("i")
-            await pilot.press("down", "space", "enter")  # the second choice is RSI
-            await wait_for(pilot, lambda: not app.query_one("#pane-rsi").display)
-            assert app.query_one("#pane-volume").display and app.query_one("#pane-macd").display
-            assert "rsi" in app.hidden
-        app.store.close()
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            assert pane(app, "rsi").display
+            assert "RSI 14" in legend_lines(app)[1]
+            await run.press("i")
+            await run.press("down", "space", "enter")  # the second choice is RSI
+            await run.until(lambda: not pane(app, "rsi").display, "the RSI pane gone")
+            assert pane(app, "volume").display and pane(app, "macd").display
+            await run.until(lambda: "RSI 14" not in legend_lines(app)[1], "RSI gone from the legend")
     assert tomllib.loads((tmp_path / "config.toml").read_text())["hidden_panes"] == ["rsi"]
 
 
 async def test_help_screen(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await pilot.press("question_mark")
-            assert isinstance(app.screen, HelpScreen)
-            await pilot.press("escape")
-            assert not isinstance(app.screen, HelpScreen)
-        app.store.close()
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            await run.press("question_mark")
+            assert isinstance(run.app.screen, HelpScreen)
+            await run.press("escape")
+            assert not isinstance(run.app.screen, HelpScreen)
 
 
 async def test_add_and_remove_symbols(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            await pilot.press("a")
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            await run.press("a")
             assert isinstance(app.screen, AddSymbolScreen)
-            await pilot.press("p", "e", "p", "e", "enter")
-            await wait_for(pilot, lambda: "PEPEUSDT" in app.watchlist)
-            assert SeriesKey("PEPEUSDT", Interval.M1) in app.engine.keys  # type: ignore[union-attr]
-            await wait_for(pilot, lambda: math.isfinite(app.quotes["PEPEUSDT"].last))
-            await pilot.press("d")  # removes the highlighted BTCUSDT; the chart moves to the next symbol
-            assert "BTCUSDT" not in app.watchlist and app.selected == "ETHUSDT"
-            assert all(k.symbol != "BTCUSDT" for k in app.engine.keys)  # type: ignore[union-attr]
-        app.store.close()
+            await run.press("p", "e", "p", "e", "enter")
+            await run.until(lambda: "PEPEUSDT" in watchlist_rows(app), "PEPEUSDT in the watchlist")
+            await run.until(lambda: "PEPEUSDT 1m" in ex.streamed(), "PEPEUSDT streamed")
+            await run.until(lambda: watchlist_rows(app)["PEPEUSDT"][0] != "—", "PEPEUSDT's price")
+            assert number(watchlist_rows(app)["PEPEUSDT"][0]) > 0
+            await run.press("d")  # removes the highlighted BTCUSDT; the chart moves to the next symbol
+            await run.until(chart_shown(app, "ETHUSDT"))
+            assert "BTCUSDT" not in watchlist_rows(app) and highlighted(app) == "ETHUSDT"
+            await run.until(lambda: all(not s.startswith("BTCUSDT ") for s in ex.streamed()), "BTCUSDT unsubscribed")
     saved = tomllib.loads((tmp_path / "config.toml").read_text())["watchlist"]
     assert saved == ["ETHUSDT", "SOLUSDT", "XRPUSDT", "SHIBUSDT", "PEPEUSDT"]
 
 
 async def test_tiny_terminal_collapses_then_says_so(tmp_path: Path) -> None:
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            assert not app.query_one("#pane-stoch").display and app.query_one("#pane-volume").display
-            assert "hidden for size: stoch" in render_status(app._last_status).plain  # type: ignore[attr-defined]
-            await pilot.resize_terminal(40, 12)
-            await pilot.pause(0.2)
+        async with running(*build_app(tmp_path, ex.url), size=(120, 30)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            assert not pane(app, "stoch").display and pane(app, "volume").display
+            assert "hidden for size: stoch" in status_text(app)
+            await run.pilot.resize_terminal(40, 12)
             too_small = app.query_one("#too-small")
-            assert too_small.display and "Terminal too small (40×12)" in str(too_small.render())
-            await pilot.resize_terminal(160, 48)
-            await wait_for(pilot, lambda: app.query_one("#pane-stoch").display)
-        app.store.close()
+            await run.until(lambda: too_small.display, "the too-small notice")
+            assert "Terminal too small (40×12)" in str(too_small.render())
+            await run.pilot.resize_terminal(160, 48)
+            await run.until(lambda: pane(app, "stoch").display, "the stoch pane back")
 
 
 async def test_offline_shows_stored_candles_and_keeps_retrying(tmp_path: Path) -> None:
     with exchange() as ex:  # first run: fill the store
-        app = build_app(tmp_path, ex.url)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-        app.store.close()
+        async with running(*build_app(tmp_path, ex.url)) as run:
+            await run.until(chart_shown(run.app))
         url = ex.url
-    app = build_app(tmp_path, url)  # the exchange is gone now
-    async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
-        await wait_for(pilot, lambda: app._last_status.stored > 0)
-        assert len(app.charts[app.current_key].series.closed) >= 1500
-        status = render_status(app._last_status).plain  # type: ignore[attr-defined]
+    async with running(*build_app(tmp_path, url)) as run:  # the exchange is gone now
+        app = run.app
+        await run.until(lambda: "● offline" in status_text(app) and candles_drawn(app), "stored candles, offline")
+        await run.until(lambda: stored_shown(app) >= 1500, "the stored count")
+        status = status_text(app)
         assert "● offline" in status and "cannot reach 127.0.0.1" in status
-        assert app._last_status.stored >= len(app.charts[app.current_key].series.closed)
-        assert math.isfinite(app.quotes["BTCUSDT"].last)  # the watchlist shows stored closes
-    app.store.close()
+        await run.until(lambda: watchlist_rows(app)["BTCUSDT"][0] != "—", "the stored close in the watchlist")
+        newest = legend_candle(app)
+        assert newest is not None
+        await run.press("home")
+        await run.until(lambda: (c := legend_candle(app)) is not None and not c.forming, "the oldest candle")
+        oldest = legend_candle(app)
+        assert oldest is not None and minutes(newest.time) - minutes(oldest.time) >= 1499  # 1500 stored candles
 
 
 async def test_connection_loss_keeps_the_chart_and_reconnects(tmp_path: Path) -> None:
     # waits of a second or more: the countdown is on screen for several frames even on a loaded machine
     network = NetworkSettings(reconnect_initial=1.0, reconnect_cap=4.0, silence_timeout=2.0, retry_scale=0.01)
     with exchange() as ex:
-        app = build_app(tmp_path, ex.url, network=network)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await wait_for(pilot, chart_ready(app))
-            before = len(app.charts[app.current_key])
+        async with running(*build_app(tmp_path, ex.url, network=network)) as run:
+            app = run.app
+            await run.until(chart_shown(app))
+            before, first = legend_candle(app), axis_labels(app)[0]
+            connections = ex.connections()
             ex.run(lambda: ex.exchange.inject("drop"))
-            await wait_for(pilot, lambda: app.reconnects == 1 and app.status.state == "live")
+            await run.until(lambda: len(ex.connections() - connections) == 1, "a new connection")
+            await run.until(lambda: "● live" in status_text(app), "live again")
+            assert len(ex.connections()) == 1
             ex.stop()  # now the exchange is gone for good
-            await wait_for(pilot, lambda: app._last_status.state == "reconnecting", timeout=5)
-            status = render_status(app._last_status).plain  # type: ignore[attr-defined]
-            assert "● reconnecting in" in status
-            assert len(app.charts[app.current_key]) >= before  # the last data stays on screen
-            assert app.query_one("#pane-candles").display
-        app.store.close()
+            await run.until(lambda: "● reconnecting" in status_text(app), "reconnecting", timeout=5)
+            assert "● reconnecting in" in status_text(app)
+            assert legend_candle(app) == before and axis_labels(app)[0] == first  # the last data stays on screen
+            assert pane(app, "candles").display and candles_drawn(app)

@@ -7,20 +7,23 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from tests.app.helpers import FAST_NETWORK, chart_ready, wait_for
-from tuichart.domain import Interval, SeriesKey
+from tests.app.helpers import FAST_NETWORK, running
+from tests.app.screen import chart_shown, legend_lines, number, watchlist_rows
+from tuichart.domain import Interval
 from tuichart.engine.endpoints import DemoMarket
+from tuichart.exchange import demo_market
 from tuichart.store import Store
 from tuichart.tui import AppOptions, TuichartApp, make_app
 from tuichart.tui.screens.modals import AddSymbolScreen
 
 SIZE = (150, 46)
+WATCHLIST = ["BTCUSDT", "ETHUSDT"]
 
 
-def demo_app(tmp: Path) -> TuichartApp:
+def demo_app(tmp: Path) -> tuple[TuichartApp, Store]:
     """The app as `tuichart --demo` builds it (the exchange starts inside the app)."""
     opts = AppOptions(
-        symbols=["BTCUSDT", "ETHUSDT"],
+        symbols=list(WATCHLIST),
         interval=Interval.M1,
         demo=DemoMarket(),
         fps=30.0,
@@ -28,41 +31,55 @@ def demo_app(tmp: Path) -> TuichartApp:
         data_dir=tmp / "data",
         config_file=tmp / "config.toml",
     )
-    return make_app(opts, Store.open(tmp / "data"))
+    store = Store.open(tmp / "data")
+    return make_app(opts, store), store
 
 
 async def test_add_symbol_searches_the_demo_market(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, chart_ready(app), timeout=60)
-        assert len(app.trading) >= 300
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, AddSymbolScreen))
+    market = demo_market(WATCHLIST, seed=DemoMarket().seed).symbols()  # what the demo's exchange trades
+    assert len(market) >= 300
+    async with running(*demo_app(tmp_path), size=SIZE) as run:
+        app = run.app
+        await run.until(chart_shown(app), timeout=60)
+        await run.press("a")
+        await run.until(lambda: isinstance(app.screen, AddSymbolScreen), "the add-symbol screen")
         matches = app.screen.query_one("#matches", OptionList)
-        assert matches.option_count >= 150  # the list shows its first 200 of hundreds
-        await pilot.press(*"PEPE")
-        await wait_for(pilot, lambda: matches.option_count > 0 and matches.get_option_at_index(0).id == "PEPEBNB")
-        found = {str(matches.get_option_at_index(i).id) for i in range(matches.option_count)}
-        assert {"PEPEUSDT", "PEPEFDUSD", "PEPETRY"} <= found and all("PEPE" in s for s in found)
-        await pilot.press(*"USDT", "enter")
-        await wait_for(pilot, lambda: "PEPEUSDT" in app.watchlist)
-        await wait_for(pilot, lambda: 1e-6 < app.quotes["PEPEUSDT"].last < 1e-4)  # its live price, a tiny one
-    app.store.close()
+
+        def found() -> set[str]:
+            return {str(matches.get_option_at_index(i).id) for i in range(matches.option_count)}
+
+        assert matches.option_count == AddSymbolScreen.LIMIT  # the list shows its first 200 of hundreds
+        assert found() <= set(market) - set(WATCHLIST)
+        await run.press(*market[-1])  # the last of the market's hundreds is found too
+        await run.until(lambda: market[-1] in found(), f"{market[-1]} found")
+        for _ in market[-1]:
+            await run.press("backspace")
+        await run.press(*"PEPE")
+        await run.until(lambda: matches.option_count > 0 and matches.get_option_at_index(0).id == "PEPEBNB", "PEPE")
+        assert found() == {s for s in market if "PEPE" in s}  # every PEPE pair of the market, and only those
+        assert {"PEPEUSDT", "PEPEFDUSD", "PEPETRY"} <= found()
+        await run.press(*"USDT", "enter")
+        await run.until(lambda: "PEPEUSDT" in watchlist_rows(app), "PEPEUSDT in the watchlist")
+        await run.until(lambda: watchlist_rows(app)["PEPEUSDT"][0] != "—", "PEPEUSDT's price")
+        assert 1e-6 < number(watchlist_rows(app)["PEPEUSDT"][0]) < 1e-4  # its live price, a tiny one
 
 
 async def test_interval_keys_reach_1s_with_a_chart(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, chart_ready(app), timeout=60)
-        await pilot.press("left_square_bracket")
-        await wait_for(pilot, chart_ready(app, SeriesKey("BTCUSDT", Interval.S1)), timeout=60)
-        chart = app.charts[SeriesKey("BTCUSDT", Interval.S1)]
-        times = [c.open_time for c in chart.series.closed]
-        assert len(times) >= 500 and all(b - a == 1000 for a, b in itertools.pairwise(times))
-        forming = chart.series.forming
-        assert forming is not None
-        await wait_for(pilot, lambda: chart.series.forming is not None and chart.series.forming != forming)
-        assert not any("unknown interval" in str(n.message) for n in app._notifications)
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        await wait_for(pilot, chart_ready(app, SeriesKey("BTCUSDT", Interval.M3)), timeout=60)
-    app.store.close()
+    async with running(*demo_app(tmp_path), size=SIZE) as run:
+        app = run.app
+        await run.until(chart_shown(app), timeout=60)
+        await run.press("left_square_bracket")
+        await run.until(chart_shown(app, "BTCUSDT", "1s"), timeout=60)
+        times = [
+            t
+            for (t,) in run.store.query(
+                "SELECT epoch_ms(open_time) FROM klines WHERE symbol = 'BTCUSDT' AND interval = '1s' ORDER BY 1"
+            )
+        ]
+        assert len(times) >= 500 and all(b - a == 1000 for a, b in itertools.pairwise(times))  # type: ignore[operator]
+        forming = legend_lines(app)[0]
+        await run.until(lambda: legend_lines(app)[0] != forming, "the forming candle moving")
+        assert "(forming)" in legend_lines(app)[0]
+        assert not any("unknown interval" in m for m in run.watch.messages)
+        await run.press("right_square_bracket", "right_square_bracket")
+        await run.until(chart_shown(app, "BTCUSDT", "3m"), timeout=60)

@@ -6,6 +6,7 @@ from textual import on
 from textual.app import App
 from textual.message import Message
 
+from tests.app.helpers import Watch
 from tuichart.tui.guard import guarded
 
 
@@ -18,6 +19,8 @@ class Poke(Message):
 
 
 class Fragile(App[None]):
+    """An app whose handlers fail on request."""
+
     def __init__(self) -> None:
         super().__init__()
         self.handled = 0
@@ -41,7 +44,8 @@ class Fragile(App[None]):
 
 async def test_errors_are_reported_and_the_app_keeps_running() -> None:
     app = Fragile()
-    async with app.run_test() as pilot:
+    watch = Watch()
+    async with app.run_test(message_hook=watch.hook) as pilot:
         app.post_message(Poke(fail=True))
         app.post_message(Poke(fail=False))
         await pilot.pause()
@@ -50,4 +54,4 @@ async def test_errors_are_reported_and_the_app_keeps_running() -> None:
         assert app.is_running
         assert app.handled == 1  # the message after the failing one was still handled
         assert app.reported == [("on_poke", "bad frame"), ("action_boom", "async boom")]
-        assert [n.message for n in app._notifications] == ["on_poke: bad frame", "action_boom: async boom"]
+        assert watch.messages == ["on_poke: bad frame", "action_boom: async boom"]

@@ -6,23 +6,25 @@ SVGs in `__snapshots__/` before committing them.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.app.helpers import ThreadedExchange, build_app, chart_ready, exchange, wait_for
+from tests.app.helpers import ThreadedExchange, Watch, build_app, exchange
+from tests.app.screen import candles_drawn, chart_shown, status_text, stored_shown, watchlist_rows
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tuichart.alerts.rules import rules_from_config
 from tuichart.domain import Interval
+from tuichart.store import Store
 from tuichart.tui import TuichartApp
 from tuichart.tui.screens.alerts import AlertsScreen
 
 SIZE = (150, 46)
 Snap = Callable[..., bool]
+Before = Callable[[Pilot[int]], Awaitable[None]]
 
 
 @pytest.fixture(scope="module")
@@ -31,99 +33,113 @@ def frozen() -> Iterator[ThreadedExchange]:
         yield ex
 
 
-def app_on(tmp_path: Path, ex: ThreadedExchange, **kw: object) -> TuichartApp:
-    return build_app(tmp_path, ex.url, label="test exchange", **kw)
+def app_on(tmp_path: Path, ex: ThreadedExchange, **kw: object) -> tuple[TuichartApp, Store]:
+    return build_app(tmp_path, ex.url, label="test exchange", **kw)  # type: ignore[arg-type]
 
 
-def quotes_shown(app: TuichartApp) -> bool:
-    """Every watchlist row has its 24 h change and the once-a-second repaint has shown it."""
-    return all(math.isfinite(q.change_pct) for q in app.quotes.values()) and not app.model._quotes_dirty
+def quotes_shown(app: TuichartApp) -> Callable[[], bool]:
+    """Every watchlist row shows its 24 h change (the once-a-second repaint has shown it)."""
+    return lambda: all(change != "—" for _, change in watchlist_rows(app).values())
 
 
-def ready(*keys: str) -> Callable[[Pilot], object]:
-    async def run_before(pilot: Pilot) -> None:
-        app = pilot.app
-        assert isinstance(app, TuichartApp)
-        await wait_for(pilot, chart_ready(app))
-        for key in keys:
+def watching(pilot: Pilot[int]) -> tuple[TuichartApp, Watch]:
+    """The app a snapshot runs, and a watch that hears its messages."""
+    app = pilot.app
+    assert isinstance(app, TuichartApp)
+    watch = Watch()
+    watch.follow(app)
+    return app, watch
+
+
+def ready(*steps: tuple[str, str, str], forming: bool = True) -> Before:
+    """Wait for the chart; press each step's key and wait for the chart of its (symbol, interval); then for quotes."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        app, watch = watching(pilot)
+        await watch.until(chart_shown(app))
+        for key, symbol, interval in steps:
             await pilot.press(key)
-            await wait_for(pilot, chart_ready(app))
-        await wait_for(pilot, lambda: quotes_shown(app))
+            await watch.until(chart_shown(app, symbol, interval, forming=forming))
+        await watch.until(quotes_shown(app), "the quotes")
         await pilot.pause(0.3)
 
     return run_before
 
 
 def test_main_screen(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
+    app, store = app_on(tmp_path, frozen)
     assert snap_compare(app, terminal_size=SIZE, run_before=ready())
-    app.store.close()
+    store.close()
 
 
 def test_symbol_switch(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
-    assert snap_compare(app, terminal_size=SIZE, run_before=ready("j", "j", "j", "j"))  # SHIBUSDT near 1e-5
-    app.store.close()
+    app, store = app_on(tmp_path, frozen)
+    steps = [("j", symbol, "1m") for symbol in ("ETHUSDT", "SOLUSDT", "XRPUSDT", "SHIBUSDT")]  # SHIBUSDT near 1e-5
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready(*steps))
+    store.close()
 
 
 def test_interval_switch(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
-    assert snap_compare(app, terminal_size=SIZE, run_before=ready("5"))  # 1h
-    app.store.close()
+    app, store = app_on(tmp_path, frozen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready(("5", "BTCUSDT", "1h")))
+    store.close()
 
 
 def test_cursor_legend(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
-    assert snap_compare(app, terminal_size=SIZE, run_before=ready("H", "H", "h", "h", "h", "plus"))
-    app.store.close()
+    app, store = app_on(tmp_path, frozen)
+    steps = [(key, "BTCUSDT", "1m") for key in ("H", "H", "h", "h", "h", "plus")]
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready(*steps, forming=False))
+    store.close()
 
 
 def test_panes_toggled(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen, hidden_panes=frozenset({"macd", "bb"}))
-    assert snap_compare(app, terminal_size=SIZE, run_before=ready("t"))  # and Heikin-Ashi
-    app.store.close()
+    app, store = app_on(tmp_path, frozen, hidden_panes=frozenset({"macd", "bb"}))
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready(("t", "BTCUSDT", "1m")))  # and Heikin-Ashi
+    store.close()
 
 
 def test_help(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
+    app, store = app_on(tmp_path, frozen)
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE, run_before=ready())
-    app.store.close()
+    store.close()
 
 
 def test_add_and_remove_symbol(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
+    app, store = app_on(tmp_path, frozen)
 
-    async def run_before(pilot: Pilot) -> None:
-        await ready()(pilot)  # type: ignore[misc]
+    async def run_before(pilot: Pilot[int]) -> None:
+        await ready()(pilot)
+        _, watch = watching(pilot)
         await pilot.press("a", "a", "d", "a", "enter")
-        await wait_for(pilot, lambda: "ADAUSDT" in app.watchlist)
-        await pilot.press("j", "d")
-        await wait_for(pilot, chart_ready(app))
-        await wait_for(pilot, lambda: quotes_shown(app))
+        await watch.until(lambda: "ADAUSDT" in watchlist_rows(app), "ADAUSDT in the watchlist")
+        await pilot.press("j", "d")  # ETHUSDT goes: the chart moves to the next symbol
+        await watch.until(chart_shown(app, "SOLUSDT"))
+        await watch.until(quotes_shown(app), "the quotes")
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-    app.store.close()
+    store.close()
 
 
 def test_tiny_terminal(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
-    app = app_on(tmp_path, frozen)
+    app, store = app_on(tmp_path, frozen)
     assert snap_compare(app, terminal_size=(100, 24), run_before=ready())
-    app.store.close()
+    store.close()
 
 
 def test_disconnected(snap_compare: Snap, tmp_path: Path) -> None:
     assert run_cli("import", *VISION_ZIPS, "--data-dir", tmp_path / "data").returncode == 0
-    app = build_app(tmp_path, "http://127.0.0.1:9", ["BTCUSDT"], Interval.M1, label="test exchange")
+    app, store = build_app(tmp_path, "http://127.0.0.1:9", ["BTCUSDT"], Interval.M1, label="test exchange")
 
-    async def run_before(pilot: Pilot) -> None:
-        await wait_for(pilot, lambda: app._last_status.state == "offline" and app.current_key in app.charts)
-        await wait_for(pilot, lambda: app.quotes["BTCUSDT"].last == app.quotes["BTCUSDT"].last)  # stored close shown
-        await wait_for(pilot, lambda: not app._dirty and not app.model._quotes_dirty)
+    async def run_before(pilot: Pilot[int]) -> None:
+        _, watch = watching(pilot)
+        await watch.until(lambda: "● offline" in status_text(app) and candles_drawn(app), "stored candles, offline")
+        await watch.until(lambda: stored_shown(app) > 0, "the stored count")
+        await watch.until(lambda: watchlist_rows(app)["BTCUSDT"][0] != "—", "the stored close")
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-    app.store.close()
+    store.close()
 
 
 def test_alerts_screen(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExchange) -> None:
@@ -134,13 +150,14 @@ def test_alerts_screen(snap_compare: Snap, tmp_path: Path, frozen: ThreadedExcha
             {"id": "hot", "symbol": "*", "interval": "15m", "when": "rsi above 65", "cooldown": "1h", "on": "tick"},
         ]
     )
-    app = app_on(tmp_path, frozen, alerts=rules, save_choices=False)
+    app, store = app_on(tmp_path, frozen, alerts=rules, save_choices=False)
 
-    async def run_before(pilot: Pilot) -> None:
-        await ready()(pilot)  # type: ignore[misc]
+    async def run_before(pilot: Pilot[int]) -> None:
+        await ready()(pilot)
+        _, watch = watching(pilot)
         await pilot.press("A")
-        await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await watch.until(lambda: isinstance(app.screen, AlertsScreen), "the alerts screen")
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
-    app.store.close()
+    store.close()
