@@ -114,9 +114,10 @@ async def until(predicate: object, timeout: float = 20.0) -> None:
 def drawn(app: TuichartApp, key: SeriesKey) -> bool:
     """True once the candle pane shows the newest data of `key`."""
     pane = app.query_one("#pane-candles", ChartPane)
-    chart = app.charts.get(key)
+    chart = app.model.charts.get(key)
     drawn_version = app.query_one(ChartPanel).version
-    return chart is not None and app.current_key == key and pane.shown_version == pane.data.version == drawn_version
+    on_screen = chart is not None and app.model.current_key == key
+    return on_screen and pane.shown_version == pane.data.version == drawn_version
 
 
 async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
@@ -131,7 +132,7 @@ async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
         )
         app = make_app(options, store, endpoints=resolve_exchange(ex.url))
         async with app.run_test(size=SIZE) as pilot:
-            await until(lambda: drawn(app, app.current_key) and app.status.state == "live")
+            await until(lambda: drawn(app, app.model.current_key) and app.model.status.state == "live")
             await pilot.pause(0.5)
             panes = [p for p in app.query(ChartPane).results(ChartPane) if p.display]
             redraws = []
@@ -145,10 +146,10 @@ async def bench_in_process(tmp: Path) -> tuple[float, float, float]:
             switches = []
             # down the list and back: more symbols than cached charts, so each switch loads from the store
             for key in ["j"] * (len(symbols) - 1) + ["k"] * (len(symbols) - 1):
-                before = app.current_key
+                before = app.model.current_key
                 t0 = time.perf_counter()
                 app.simulate_key(key)  # as the terminal delivers it; pilot.press would also wait for idle
-                await until(lambda b=before: app.current_key != b and drawn(app, app.current_key))
+                await until(lambda b=before: app.model.current_key != b and drawn(app, app.model.current_key))
                 switches.append(time.perf_counter() - t0)
                 await until(lambda: not any(w.group == "history" and not w.is_finished for w in app.workers))
                 await pilot.pause(0.3)  # let the exchange's fill-in redraw finish: switches are timed from idle

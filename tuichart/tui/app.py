@@ -6,7 +6,6 @@ import asyncio
 import gc
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -14,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from tuichart.alerts.rules import AlertRule, level_lines
+from tuichart.alerts.rules import level_lines
 from tuichart.binance.presets import Endpoints
 from tuichart.engine.builder import EngineHooks, build_engine
 from tuichart.engine.endpoints import exchange_endpoints
@@ -48,15 +47,7 @@ from tuichart.tui.widgets.chart_panel import ChartPanel
 from tuichart.tui.widgets.status import StatusBar
 from tuichart.tui.widgets.watchlist import Watchlist
 
-if TYPE_CHECKING:
-    from tuichart.web import PopoutServer
-
 log = logging.getLogger(__name__)
-
-
-def _model(name: str) -> Any:
-    """An attribute of the screen model, read through the app (for key handlers and tests)."""
-    return property(lambda self: getattr(self.model, name))
 
 
 class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
@@ -64,17 +55,6 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
 
     CSS_PATH = "tuichart.tcss"
     TITLE = "tuichart"
-
-    charts = _model("charts")
-    current_key = _model("current_key")
-    interval = _model("interval")
-    quotes = _model("quotes")
-    reconnects = _model("reconnects")
-    selected = _model("selected")
-    status = _model("status")
-    trading = _model("trading")
-    viewport = _model("viewport")
-    watchlist = _model("watchlist")
 
     def __init__(self, options: AppOptions, store: Store, *, endpoints: Endpoints | None = None) -> None:
         super().__init__()
@@ -105,25 +85,6 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         if store.notice:
             self.call_later(self.notify, store.notice, severity="warning", timeout=10)
 
-    @property
-    def rules(self) -> list[AlertRule]:
-        """The alert rules in force."""
-        return self.alert_book.rules
-
-    @property
-    def fired(self) -> Any:
-        """Alerts fired in this run, newest first."""
-        return self.alert_book.fired
-
-    @property
-    def popout(self) -> PopoutServer | None:
-        """The popout server, once started."""
-        return self.browser.server
-
-    @property
-    def _last_legend(self) -> Any:
-        return self.query_one(ChartPanel).legend_data
-
     # ---- layout --------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -136,11 +97,11 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
 
     def on_mount(self) -> None:
         """Start the feed, load the first chart, and start the frame clock."""
-        self.query_one(Watchlist).set_symbols(self.watchlist, self.selected)
+        self.query_one(Watchlist).set_symbols(self.model.watchlist, self.model.selected)
         self._apply_layout()
         self.load_quotes()
-        if self.selected:
-            self.request_history(self.current_key, sync=False)  # stored candles at once
+        if self.model.selected:
+            self.request_history(self.model.current_key, sync=False)  # stored candles at once
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
         gc.freeze()  # modules and widgets live as long as the app: full collections need not walk them again
@@ -163,7 +124,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def run_feed(self) -> None:
         """Connect (or start the demo exchange), build the engine and post its events; it retries while offline."""
-        async with exchange_endpoints(self.options.exchange, self.options.demo, self.watchlist) as endpoints:
+        async with exchange_endpoints(self.options.exchange, self.options.demo, self.model.watchlist) as endpoints:
             if self.endpoints is None or self.options.demo is not None:
                 self.endpoints = endpoints
             self.post_message(ExchangeReady(self.endpoints))
@@ -177,7 +138,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
                 except TuichartError as exc:
                     log.warning("tickers: %s", exc)
 
-            await engine.run_forever(lambda: (self.watchlist, self.interval), started)
+            await engine.run_forever(lambda: (self.model.watchlist, self.model.interval), started)
 
     def _post_event(self, event: FeedEvent) -> None:
         self.post_message(FeedArrived(event))
@@ -188,7 +149,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             rest_client(endpoints, self.options.network),
             self.store,
             EngineOptions(self.options.network, tickers=True),
-            rules=self.rules,
+            rules=self.alert_book.rules,
             notify=self.options.notify,
             source="app",
             rules_change=True,
@@ -207,7 +168,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
     def _on_feed(self, message: FeedArrived) -> None:
         chart = self.model.on_event(message.event, asyncio.get_running_loop().time())
         if chart is not None:
-            if chart.key.symbol == self.selected:
+            if chart.key.symbol == self.model.selected:
                 self._dirty = True
             self.browser.changed(chart)
 
@@ -224,8 +185,8 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
                 f"not trading on {self.options.exchange_label}: {', '.join(message.unknown)}", severity="warning"
             )
         chart = self.model.chart
-        if self.selected and (chart is None or not chart.synced):
-            self.request_history(self.current_key)
+        if self.model.selected and (chart is None or not chart.synced):
+            self.request_history(self.model.current_key)
         self._stream_alert_series()
 
     @on(TickersLoaded)
@@ -245,7 +206,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         if message.shown is not None:
             self.call_after_refresh(message.shown.set)
         chart = self.model.on_history(h, message.stored)
-        if chart is not None and chart.key == self.current_key:
+        if chart is not None and chart.key == self.model.current_key:
             self._redraw()
         if chart is not None and h.before is None:
             self.browser.loaded(h.key)
@@ -290,12 +251,12 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             self._dirty = False
             chart = self.model.chart
             if chart is None:
-                panel.show_loading(self.current_key if self.selected else None)
+                panel.show_loading(self.model.current_key if self.model.selected else None)
                 return
-            levels = level_lines(self.alert_book.rules, self.selected)
+            levels = level_lines(self.alert_book.rules, self.model.selected)
             panel.draw(
                 chart,
-                self.viewport,
+                self.model.viewport,
                 self.hidden,
                 heikin_ashi=self.heikin,
                 color=self.options.color,
@@ -307,14 +268,15 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
     async def action_popout(self) -> None:
         """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
         try:
-            opened = await self.browser.open(self.current_key, self.watchlist)
+            opened = await self.browser.open(self.model.current_key, self.model.watchlist)
         except OSError as exc:
             self.notify(
                 f"cannot serve the popout on 127.0.0.1:{self.options.popout_port}: {exc.strerror}", severity="error"
             )
             return
-        assert self.popout is not None
-        self.push_screen(PopoutScreen(self.popout.url, self.popout.ssh_hint(), opened))
+        server = self.browser.server
+        assert server is not None
+        self.push_screen(PopoutScreen(server.url, server.ssh_hint(), opened))
 
     async def action_quit(self) -> None:
         """Stop the feed, write what is queued, leave."""
