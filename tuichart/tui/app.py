@@ -233,6 +233,8 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
     @guarded
     def _frame(self) -> None:
         """Runs at --fps: pushes what changed down to the widgets."""
+        if not self.query(ChartPanel):  # the screen is being taken down: nothing to draw on
+            return
         now = asyncio.get_running_loop().time()
         due = self.model.quotes_due(now)
         if due:
