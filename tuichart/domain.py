@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,3 +295,7 @@ class FiredAlert:
     def to_json(self) -> dict[str, Any]:
         """The alert as a JSON object (what a command hook reads on stdin), with its message."""
         return {**asdict(self), "message": self.message}
+
+
+HistoryLoader = Callable[[SeriesKey, int, int], Sequence[Candle]]
+"""(key, before open time, how many) -> the closed candles just before that time, oldest first."""

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tests.indicators.data import vision_candles
 from tuichart.domain import Interval, KlineEvent, SeriesKey
-from tuichart.engine.indicator_book import IndicatorBook, store_history
 from tuichart.indicators import MIN_WARMUP, arrays_from_candles, compute
-from tuichart.store import Store
+from tuichart.indicators.book import IndicatorBook
+from tuichart.store import Store, store_history
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)
@@ -31,7 +31,7 @@ def test_the_book_stays_bounded_after_thousands_of_closes(tmp_path: Path) -> Non
         gc.collect()
         grown = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
-    held = book._tracks[KEY].series.closed
+    held = book.tracks[KEY].series.closed
     assert len(held) == MIN_WARMUP and held[-1] == candles[3999] and held[0] == candles[4000 - MIN_WARMUP]
     assert all(c.exact is None for c in held)  # the digits went to the store; floats are enough for indicators
     assert grown < 100_000, grown  # held whole, 3,000 more candles would take about 3 MB

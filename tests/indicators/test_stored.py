@@ -15,11 +15,11 @@ from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
 from tests.indicators.data import vision_candles
 from tuichart.domain import Interval, KlineEvent, SeriesKey, revalued
-from tuichart.engine.indicator_book import IndicatorBook, store_history
 from tuichart.indicators import arrays_from_candles, compute
+from tuichart.indicators.book import IndicatorBook
 from tuichart.jobs.exporter import export_series
 from tuichart.jobs.indicator_rebuild import rebuild_series
-from tuichart.store import STORE_FILE, Store
+from tuichart.store import STORE_FILE, Store, store_history
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)

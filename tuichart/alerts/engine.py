@@ -1,4 +1,4 @@
-"""Evaluating alert rules on kline pushes: one indicator track per series, one state per (rule, symbol).
+"""Evaluating alert rules on kline pushes: one indicator track per series (shared), one state per (rule, symbol).
 
 Semantics, shared by the app and `tuichart record`:
 
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from tuichart.alerts.condition import Point, fires
 from tuichart.alerts.rules import AlertRule, rule_symbols
-from tuichart.domain import FiredAlert, Interval, KlineEvent, SeriesKey
+from tuichart.domain import FiredAlert, HistoryLoader, Interval, KlineEvent, SeriesKey
 from tuichart.indicators import MIN_WARMUP
-from tuichart.indicators.track import IndicatorTrack
+from tuichart.indicators.book import IndicatorBook
+from tuichart.indicators.track import IndicatorRow, IndicatorTrack
 from tuichart.series import Change
-from tuichart.store.warmup import HistoryLoader
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,10 @@ class AlertEngine:
         source: str,
         symbols: Sequence[str] = (),
         clock: Callable[[], int] = wall_ms,
+        book: IndicatorBook | None = None,
     ) -> None:
-        self._load = load_history
+        """`book` holds the series' tracks when they are shared (the engine's); else the engine keeps its own."""
+        self._book = book if book is not None else IndicatorBook(load_history)
         self._source = source
         self._clock = clock
         self._rules: list[AlertRule] = []
@@ -96,31 +98,51 @@ class AlertEngine:
 
     def on_kline(self, event: KlineEvent) -> list[FiredAlert]:
         """The alerts this push fires (warming the series up from history on its first push)."""
-        watch = self._watches.get(event.key)
-        if watch is None or not watch.rules:
+        wanted = self.wants(event.key)
+        if wanted is None:
             return []
-        if watch.track is None:
-            watch.track = self._warm_up(event.key, event.candle.open_time, watch)
-        change, rows = watch.track.apply(event, peek=watch.tick)
+        track = self._book.track(event.key, event.candle.open_time, wanted[0])
+        self.attach(event.key, track)
+        change, rows = track.apply(event, peek=wanted[1])
+        return self.on_change(event, change, rows, track)
+
+    def wants(self, key: SeriesKey) -> tuple[int, bool] | None:
+        """For a series the rules look at: the closed candles its track must hold, and whether forming candles are
+        evaluated (their values peeked); None for any other series."""
+        watch = self._watches.get(key)
+        if watch is None or not watch.rules:
+            return None
+        return _history_needed(key.interval, watch.rules), watch.tick
+
+    def attach(self, key: SeriesKey, track: IndicatorTrack) -> None:
+        """Evaluate from this track, before it takes the next push; a track new to the rules sets their baseline
+        from its newest closed candle (so a start never fires what was already true)."""
+        watch = self._watches.get(key)
+        if watch is None or watch.track is track:
+            return
+        watch.track = track
+        if track.last_row is not None:
+            history = track.series.closed
+            point = Point(history[-1], track.last_row[1], history, len(history) - 1, key.interval.nominal_ms)
+            self._evaluate(key.symbol, watch, point, history[-1].close_time + 1, True, baseline=True)
+
+    def on_change(
+        self, event: KlineEvent, change: Change, rows: Sequence[IndicatorRow], track: IndicatorTrack
+    ) -> list[FiredAlert]:
+        """The alerts a push fires, once `track` took it (`change` and `rows` are what its `apply` returned)."""
+        watch = self._watches.get(event.key)
+        if watch is None or not watch.rules or watch.track is not track:
+            return []
         if change is Change.CLOSED:
             at, closed = event.candle.close_time + 1, True
         elif change is Change.FORMING and rows:
             at, closed = event.event_time, False
         else:
             return []
-        history = watch.track.series.closed
+        history = track.series.closed
         index = len(history) - 1 if closed else len(history)
         point = Point(event.candle, rows[-1][1], history, index, event.key.interval.nominal_ms)
         return self._evaluate(event.key.symbol, watch, point, at, closed)
-
-    def _warm_up(self, key: SeriesKey, before: int, watch: _Watch) -> IndicatorTrack:
-        need = _history_needed(key.interval, watch.rules)
-        track = IndicatorTrack(key, self._load(key, before, need), keep=need)
-        if track.last_row is not None:  # the baseline: the newest closed candle before we started watching
-            history = track.series.closed
-            point = Point(history[-1], track.last_row[1], history, len(history) - 1, key.interval.nominal_ms)
-            self._evaluate(key.symbol, watch, point, history[-1].close_time + 1, True, baseline=True)
-        return track
 
     def _evaluate(
         self, symbol: str, watch: _Watch, point: Point, at: int, closed: bool, *, baseline: bool = False
@@ -177,7 +199,7 @@ class AlertEngine:
             watch.states = {rid: st for rid, st in before.states.items() if rid in kept}
             track = before.track
             if track is not None and track.keep >= _history_needed(key.interval, watch.rules):
-                watch.track = track  # else a longer change window than loaded: warm up again on the next push
+                watch.track = track  # else a longer change window than held: the book warms up again
         self.disabled = {rid: why for rid, why in self.disabled.items() if any(r.id == rid for r in self._rules)}
 
 

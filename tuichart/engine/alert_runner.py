@@ -9,6 +9,8 @@ from tuichart.alerts import Deliverer, FiredAlert
 from tuichart.alerts.engine import AlertEngine
 from tuichart.alerts.rules import ALL_SYMBOLS, AlertRule
 from tuichart.domain import KlineEvent, SeriesKey
+from tuichart.indicators.track import IndicatorRow, IndicatorTrack
+from tuichart.series import Change
 from tuichart.store import StoreWriter
 
 log = logging.getLogger(__name__)
@@ -37,15 +39,38 @@ class AlertRunner:
         self.fired = 0
 
     def on_kline(self, event: KlineEvent) -> list[FiredAlert]:
-        """Evaluate one push; an error is reported once and stops only what failed (a rule, or one series)."""
-        if event.key in self._broken:
+        """Evaluate one push on the engine's own tracks."""
+        return self._run(event.key, lambda: self.engine.on_kline(event))
+
+    def on_change(
+        self, event: KlineEvent, change: Change, rows: Sequence[IndicatorRow], track: IndicatorTrack
+    ) -> list[FiredAlert]:
+        """Evaluate one push on a shared track that took it (see `AlertEngine.attach`)."""
+        return self._run(event.key, lambda: self.engine.on_change(event, change, rows, track))
+
+    def attach(self, key: SeriesKey, track: IndicatorTrack) -> None:
+        """Evaluate this series from a shared track from now on."""
+        def baseline() -> list[FiredAlert]:
+            self.engine.attach(key, track)
+            return []
+
+        self._run(key, baseline)
+
+    def stop(self, key: SeriesKey, exc: Exception) -> None:
+        """This series' alerts stop: its history could not be read (said once)."""
+        if key not in self._broken:
+            self._broken.add(key)
+            self._say(f"alerts on {key} stopped: {exc.__class__.__name__}: {exc}")
+
+    def _run(self, key: SeriesKey, evaluate: Callable[[], list[FiredAlert]]) -> list[FiredAlert]:
+        """Run an evaluation; an error is reported once and stops only what failed (a rule, or one series)."""
+        if key in self._broken:
             return []
         try:
-            fired = self.engine.on_kline(event)
+            fired = evaluate()
         except Exception as exc:  # e.g. the warm-up history could not be read: that series' alerts stop
-            self._broken.add(event.key)
-            log.exception("alerts on %s stopped", event.key)
-            self._say(f"alerts on {event.key} stopped: {exc.__class__.__name__}: {exc}")
+            log.exception("alerts on %s stopped", key)
+            self.stop(key, exc)
             return []
         for rule_id, why in self.engine.disabled.items():
             if rule_id not in self._reported:

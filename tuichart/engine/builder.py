@@ -14,11 +14,10 @@ from tuichart.alerts.rules import AlertRule
 from tuichart.binance.rest import RestClient
 from tuichart.domain import SeriesKey
 from tuichart.engine.alert_runner import AlertRunner
-from tuichart.engine.alert_thread import AlertThread
 from tuichart.engine.engine import EngineOptions, MarketEngine
-from tuichart.engine.indicator_book import IndicatorBook, store_history
-from tuichart.engine.persist import Persister
-from tuichart.store import Store, StoreWriter
+from tuichart.engine.series_worker import SeriesWorker
+from tuichart.indicators.book import IndicatorBook
+from tuichart.store import Store, StoreWriter, store_history
 
 
 def _ignore(*_: object) -> None:
@@ -69,23 +68,22 @@ def build_engine(
     writer = StoreWriter(
         store, on_error=hooks.on_store_error, on_written=written, on_recovered=hooks.on_store_recovered
     )
-    persister = Persister(writer, IndicatorBook(store_history(store)), on_error=hooks.on_store_error)
     dispatcher = None
     evaluated = bool(rules) or rules_change
     channels = channels_from_settings(notify) if notify is not None and evaluated else []
     if channels:
         dispatcher = Dispatcher(channels, on_result=hooks.on_delivery)
         dispatcher.start()
-    alerts = None
+    book = IndicatorBook(store_history(store))
+    runner = None
     if evaluated:
-        evaluator = AlertEngine(rules, store_history(store), source=source, symbols=[])
         runner = AlertRunner(
-            evaluator,
+            AlertEngine(rules, store_history(store), source=source, book=book),
             writer,
             say=hooks.say,
             deliverer=None if dispatcher is None else dispatcher.from_threads(),
             on_fired=hooks.on_fired,
         )
-        alerts = AlertThread(runner)
-    engine = MarketEngine(rest, store, persister, options, alerts=alerts, dispatcher=dispatcher, rules=rules)
+    worker = SeriesWorker(writer, book, alerts=runner, on_error=hooks.on_store_error)
+    engine = MarketEngine(rest, store, worker, options, dispatcher=dispatcher, rules=rules)
     return engine

@@ -15,11 +15,10 @@ from tuichart.binance.rest import RestClient
 from tuichart.binance.stream import KlineStream
 from tuichart.config_schema import NetworkSettings
 from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, SeriesKey
-from tuichart.engine.alert_thread import AlertThread
 from tuichart.engine.durable import DurableProgress, Resume, resume_point
 from tuichart.engine.feed import FeedEvent, MarketFeed
-from tuichart.engine.persist import Persister
 from tuichart.engine.policies import feed_policy, start_backoff, stream_policy
+from tuichart.engine.series_worker import SeriesWorker
 from tuichart.engine.tracker import ClosedTracker
 from tuichart.errors import BadInput, TuichartError
 from tuichart.jobs.progress import Progress, no_progress
@@ -54,18 +53,16 @@ class MarketEngine:
         self,
         rest: RestClient,
         store: Store,
-        persister: Persister,
+        worker: SeriesWorker,
         options: EngineOptions,
         *,
-        alerts: AlertThread | None = None,
         dispatcher: Dispatcher | None = None,
         rules: Sequence[AlertRule] = (),
     ) -> None:
         self.rest = rest
         self.store = store
-        self.persister = persister
+        self.worker = worker
         self.options = options
-        self.alerts = alerts
         self.dispatcher = dispatcher
         self.trading: list[str] = []
         self.keys: list[SeriesKey] = []
@@ -178,12 +175,10 @@ class MarketEngine:
     async def _handle(self, ev: FeedEvent) -> None:
         """Persist closed candles, evaluate alert rules, remember the exchange's own gaps."""
         if isinstance(ev, KlineEvent):
-            if ev.closed:
-                self.persister.put(ev)
-                if self._tracker is not None:
-                    self._tracker.note(ev.key, ev.candle.open_time)
-            if self.alerts is not None and ev.key in self._alert_keys:
-                self.alerts.put(ev)  # every push: a screen may skip some, the rules must not
+            if ev.closed or ev.key in self._alert_keys:  # every push the rules see: a screen may skip some
+                self.worker.put(ev)
+            if ev.closed and self._tracker is not None:
+                self._tracker.note(ev.key, ev.candle.open_time)
         elif isinstance(ev, Gap):
             try:
                 await asyncio.to_thread(self.store.record_exchange_gap, ev, ev.last_open)
@@ -208,9 +203,7 @@ class MarketEngine:
         """Stop streaming; everything evaluated and queued reaches the store, deliveries get a moment to finish."""
         await self._close_stream()
         await self.rest.aclose()
-        if self.alerts is not None:
-            await asyncio.to_thread(self.alerts.close)  # what it evaluated reaches the writer below
-        await asyncio.to_thread(self.persister.close)
+        await asyncio.to_thread(self.worker.close)  # what is queued is evaluated and written
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
 
@@ -230,7 +223,7 @@ class MarketEngine:
     @property
     def fired(self) -> int:
         """Alerts fired so far."""
-        return self.alerts.runner.fired if self.alerts is not None else 0
+        return self.worker.alerts.fired if self.worker.alerts is not None else 0
 
     async def set_interval(self, interval: Interval) -> None:
         """Stream the watchlist at another interval."""
@@ -266,9 +259,7 @@ class MarketEngine:
         """Evaluate these rules from the next push on, `*` standing for `symbols`."""
         self._rules = list(rules)
         self._alert_keys = rule_keys(self._rules, symbols)
-        if self.alerts is not None:
-            self.alerts.set_rules(self._rules)
-            self.alerts.set_symbols(list(symbols))
+        self.worker.set_rules(self._rules, symbols)
 
     def _streamed(self) -> list[SeriesKey]:
         return list(dict.fromkeys([*self.keys, *self.extra]))

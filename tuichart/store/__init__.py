@@ -10,13 +10,12 @@ from tuichart.store.columns import (
 )
 from tuichart.store.db import STORE_FILE, StoreMode
 from tuichart.store.store import SeriesSummary, Store
-from tuichart.store.warmup import HistoryLoader, store_history
+from tuichart.store.warmup import store_history
 from tuichart.store.writer import StoreWriter
 
 __all__ = [
     "STORE_FILE",
     "Columns",
-    "HistoryLoader",
     "SeriesSummary",
     "Store",
     "StoreMode",

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from tuichart.domain import Candle, SeriesKey
+from tuichart.domain import Candle, HistoryLoader, SeriesKey
 from tuichart.store.store import Store
-
-HistoryLoader = Callable[[SeriesKey, int, int], Sequence[Candle]]
-"""(key, before open time, how many) -> the closed candles just before that time, oldest first."""
 
 
 def store_history(store: Store) -> HistoryLoader:
