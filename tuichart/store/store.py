@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,9 +15,10 @@ import numpy as np
 from tuichart.domain import CANDLE_FIELDS, Candle, FiredAlert, Gap, Interval, SeriesKey
 from tuichart.errors import StoreError
 from tuichart.store.columns import INT_FIELDS, Columns, candle_schema, columns_candles, exact_columns
+from tuichart.store.connection import StoreConnection
 from tuichart.store.db import StoreMode, open_database, remove_created
 from tuichart.store.exports import export_select
-from tuichart.store.failures import is_disk_full, needs_reopen, store_write_error
+from tuichart.store.failures import is_disk_full
 from tuichart.store.integrity import first_line
 from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.upsert_sql import indicator_select, kline_select, with_keys
@@ -45,10 +44,6 @@ class SeriesSummary:
     last_open: int
 
 
-WRITER_MEMORY = "24MB"  # measured: a recorder of 50 series then holds about 14 MB in DuckDB, flat
-WRITER_CHECKPOINT = "4MB"
-
-
 class Store:
     """One DuckDB file of closed candles (or memory only); safe to share between threads."""
 
@@ -61,14 +56,8 @@ class Store:
         created: tuple[Path, ...] = (),
         data_dir: Path | None = None,
     ):
-        self._conn = conn
+        self._db = StoreConnection(conn, mode, path, data_dir)
         self._created = created
-        self._data_dir = data_dir
-        self._broken = False
-        """DuckDB invalidated the database (a failed checkpoint, a full disk): opened again before the next call."""
-        self._lock = threading.Lock()
-        self._settings: tuple[str, ...] = ()
-        """SET statements this connection got, given again to a connection opened again."""
         self._last_open: dict[SeriesKey, int] = {}
         self.mode = mode
         self.path = path
@@ -81,60 +70,12 @@ class Store:
         return cls(opened.conn, opened.mode, opened.path, opened.notice, opened.created, data_dir)
 
     def bound_memory(self) -> None:
-        """Cap DuckDB's memory for a long-running writer of small batches: checkpoint every 4 MB of log and keep
-        at most 24 MB of blocks cached (DuckDB's default cache grows with the file, up to 80 % of RAM)."""
-        if self.mode is StoreMode.READ_WRITE:
-            self._settings = (
-                f"SET memory_limit = '{WRITER_MEMORY}'",
-                f"SET checkpoint_threshold = '{WRITER_CHECKPOINT}'",
-            )
-            with self._lock:
-                for statement in self._settings:
-                    self._connection().execute(statement)
+        """Cap DuckDB's memory for a long-running writer of small batches (see `StoreConnection.bound_memory`)."""
+        self._db.bound_memory()
 
     def close(self) -> None:
-        """Checkpoint and close the file; a failed checkpoint loses nothing (the journal keeps every commit and the
-        next open applies it), so it is logged, not raised."""
-        with self._lock:
-            try:
-                if self.mode is StoreMode.READ_WRITE and not self._broken:
-                    self._conn.execute("CHECKPOINT")
-            except duckdb.Error as exc:
-                log.warning("checkpoint of %s failed (the journal keeps what was written): %s", self.path, exc)
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    self._conn.close()
-
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        """The connection, opened again (and checked again) if DuckDB invalidated it; call with the lock held."""
-        if self._broken and self.path is not None:
-            with contextlib.suppress(duckdb.Error):
-                self._conn.close()  # DuckDB keeps one instance per file: it must go before the file is opened again
-            opened = open_database(self._data_dir, read_only=self.mode is StoreMode.READ_ONLY, fallback=False)
-            self._conn = opened.conn
-            self._broken = False
-            for statement in self._settings:
-                self._conn.execute(statement)
-            log.warning("the store %s was opened again: DuckDB gave up the connection after a failed write", self.path)
-        return self._conn
-
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor for one write, under the lock; a failure becomes one StoreError line (a full disk, a directory
-        it may not write in) and marks an invalidated database to be opened again."""
-        self._writable()
-        with self._lock:
-            cur = self._connection().cursor()
-            try:
-                yield cur
-            except duckdb.Error as exc:
-                self._broken = self._broken or needs_reopen(exc)
-                with contextlib.suppress(duckdb.Error):
-                    cur.execute("ROLLBACK")
-                raise store_write_error(self.path, exc) from exc
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    cur.close()
+        """Checkpoint and close the file (a failed checkpoint is logged: the journal keeps every commit)."""
+        self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -216,7 +157,7 @@ class Store:
         rows = len(batch["open_time"])
         if rows == 0:
             return 0
-        with self._writing() as cur:
+        with self._db.writing() as cur:
             try:  # new rows (the usual case) skip the slower replace path
                 cur.execute("BEGIN")
                 cur.execute(f"INSERT INTO {table} {select}", params)
@@ -234,7 +175,7 @@ class Store:
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
-        with self._writing() as cur:
+        with self._db.writing() as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO exchange_gaps VALUES (?, ?, make_timestamp(? * 1000), "
                 "make_timestamp(? * 1000), make_timestamp(? * 1000))",
@@ -263,7 +204,7 @@ class Store:
             ]
             for a in alerts
         ]
-        with self._writing() as cur:
+        with self._db.writing() as cur:
             cur.execute("BEGIN")  # all of them or none
             cur.executemany(
                 "INSERT INTO alerts_fired VALUES (make_timestamp(? * 1000), ?, ?, ?, make_timestamp(? * 1000), "
@@ -279,21 +220,11 @@ class Store:
         return self._query(sql, params)
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             return conn.execute(sql, list(params)).fetchall()
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The connection for one read, under the lock; an invalidated database is opened again before the next."""
-        with self._lock:
-            try:
-                yield self._connection()
-            except duckdb.Error as exc:
-                self._broken = self._broken or needs_reopen(exc)
-                raise
-
     def _candle_columns(self, sql: str, params: Sequence[object]) -> Columns:
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             columns = conn.execute(sql, list(params)).fetchnumpy()  # candles have no NULLs
         return {
             name: np.asarray(columns[name], np.int64 if name in INT_FIELDS else np.float64) for name in CANDLE_FIELDS
@@ -301,7 +232,7 @@ class Store:
 
     def copy_to(self, select_sql: str, params: Sequence[object], target: str, options: str) -> None:
         """Write a query's rows with DuckDB's COPY (Parquet, JSON, partitioned datasets)."""
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             cur = conn.cursor()
             try:
                 cur.execute(
