@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from tuichart.alerts.channel import Channel, ChannelError
 from tuichart.alerts.fired import Deliverer, FiredAlert
+from tuichart.binance.backoff import Backoff
 
 log = logging.getLogger("tuichart.alerts")
 
@@ -30,8 +31,12 @@ class _Lane:
     down_until: float = 0.0
     """Loop time before which the channel counts as down and alerts are failed without a try."""
     down_reason: str = ""
-    downs: int = 0
-    """Consecutive failures that found the service down; the hold doubles with each."""
+    hold: Backoff = field(default_factory=Backoff)
+    """How long a down service is left alone: doubling while it stays down, from the first hold again once up."""
+
+
+def _no_jitter() -> float:
+    return 1.0  # a hold is a wait before the next try, not a reconnect storm to spread: exact doubling
 
 
 class Dispatcher:
@@ -46,9 +51,12 @@ class Dispatcher:
         down_hold: tuple[float, float] = (1.0, 60.0),
     ) -> None:
         """`down_hold`: (first, longest) seconds a down service is left alone; the hold doubles while it stays down."""
-        self._lanes = [_Lane(ch, deque(maxlen=max(1, queue_size))) for ch in channels]
+        first, longest = down_hold
+        self._lanes = [
+            _Lane(ch, deque(maxlen=max(1, queue_size)), hold=Backoff(initial=first, cap=longest, rand=_no_jitter))
+            for ch in channels
+        ]
         self._on_result = on_result
-        self._hold_first, self._hold_cap = down_hold
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing = False
 
@@ -146,14 +154,13 @@ class Dispatcher:
             await lane.channel.send(alert)
         except ChannelError as exc:
             if exc.down:
-                lane.downs += 1
-                hold = min(self._hold_cap, self._hold_first * 2 ** (lane.downs - 1))
+                hold = lane.hold.next_delay()
                 lane.down_until = asyncio.get_running_loop().time() + max(hold, exc.retry_after)
                 lane.down_reason = str(exc)
             return str(exc)
         except Exception as exc:  # a bug in one channel must not stop its later deliveries
             return f"{type(exc).__name__}: {exc}"
-        lane.downs = 0
+        lane.hold.reset()
         return None
 
     def _report(self, name: str, alert: FiredAlert, error: str | None, *, quiet: bool = False) -> None:

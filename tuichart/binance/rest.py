@@ -43,11 +43,13 @@ class RetryPolicy:
     max_wait: float = 300.0
     timeout: float = 10.0
     weight_margin: float = 0.9
+    backoff_initial: float = 0.5
+    backoff_cap: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
 
     def backoff(self) -> Backoff:
-        """A fresh backoff for one call's 5xx and network retries."""
-        return Backoff(initial=0.5, cap=30.0)
+        """A fresh backoff for one call's 5xx and network retries (its waits are scaled by `scale` when slept)."""
+        return Backoff(initial=self.backoff_initial, cap=self.backoff_cap)
 
 
 class RestClient:
