@@ -54,7 +54,7 @@ def _failures(failed: Sequence[tuple[str, str]]) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """`tuichart export SYMBOL -i INTERVAL ...`."""
     from tuichart.jobs.exporter import export_partitioned, export_series, indicator_columns
-    from tuichart.jobs.indicator_rebuild import missing_indicator_rows
+    from tuichart.store.queries import missing_indicator_rows
 
     settings = load_settings(args.data_dir, args.exchange)
     key = SeriesKey(normalize_symbol(args.symbol), Interval.parse(args.interval))

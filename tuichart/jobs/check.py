@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tuichart.binance.rest import KLINES_LIMIT, RestClient
-from tuichart.domain import DECIMAL_FIELDS, Gap, SeriesKey
+from tuichart.domain import Gap, SeriesKey
 from tuichart.errors import BadInput
 from tuichart.jobs.backfill import candle_span
 from tuichart.jobs.candle_diff import (
@@ -21,17 +21,8 @@ from tuichart.jobs.candle_diff import (
 from tuichart.jobs.indicator_rebuild import catch_up
 from tuichart.jobs.progress import Progress, no_progress
 from tuichart.store import Store
+from tuichart.store.queries import first_open_time, stored_text_rows
 from tuichart.timeparse import format_time
-
-_COLUMNS = ", ".join(
-    f"CAST({name} AS VARCHAR)" if name in DECIMAL_FIELDS else "epoch_ms(close_time)" if name == "close_time" else name
-    for name in VALUE_FIELDS
-)
-_STORED = (
-    f"SELECT epoch_ms(open_time), {_COLUMNS} FROM klines "
-    'WHERE symbol = ? AND "interval" = ? AND open_time >= make_timestamp(? * 1000) '
-    "AND open_time < make_timestamp(? * 1000) ORDER BY open_time"
-)
 
 
 @dataclass(slots=True)
@@ -53,12 +44,8 @@ def check_span(key: SeriesKey, since: int | None, until: int | None, store: Stor
     else the newest closed one."""
     start = since
     if start is None:
-        row = store.query(
-            'SELECT epoch_ms(min(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
-            [key.symbol, key.interval.value],
-        )
-        first = row[0][0]
-        if not isinstance(first, int):
+        first = first_open_time(store, key)
+        if first is None:
             raise BadInput(f"the store holds no {key} candles; give --since DATE to check a range of them")
         start = first
     if start > now:
@@ -72,7 +59,7 @@ def check_span(key: SeriesKey, since: int | None, until: int | None, store: Stor
 
 def stored_rows(store: Store, key: SeriesKey, start: int, end: int) -> list[Row]:
     """The stored candles opening in [start, end), decimals as the store's exact digits."""
-    rows = store.query(_STORED, [key.symbol, key.interval.value, start, end])
+    rows = stored_text_rows(store, key, start, end, VALUE_FIELDS)
     return [stored_row(int(r[0]), r[1:]) for r in rows]  # type: ignore[call-overload]
 
 

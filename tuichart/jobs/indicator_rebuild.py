@@ -10,6 +10,7 @@ from tuichart.domain import SeriesKey
 from tuichart.indicators import DEFAULT_STUDIES, MIN_WARMUP, compute
 from tuichart.jobs.progress import Progress, no_progress
 from tuichart.store import Columns, Store
+from tuichart.store.queries import first_open_time, first_without_indicators
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 CHUNK = 500_000
@@ -25,7 +26,7 @@ def rebuild_series(
         return 0
     step = chunk * key.interval.nominal_ms
     warm: Columns | None = store.load_columns(key, last=MIN_WARMUP, until=since - 1) if since is not None else None
-    cursor = since if since is not None else _first_open(store, key)
+    cursor = since if since is not None else (first_open_time(store, key) or 0)
     total = store.count(key) if since is None else None
     task = f"indicators {key}"
     written = 0
@@ -52,35 +53,6 @@ def rebuild(
     return {key: rebuild_series(store, key, since, progress) for key, since in keys.items()}
 
 
-def missing_indicator_rows(store: Store, key: SeriesKey, since: int | None, until: int | None) -> int:
-    """Stored candles in the range with no indicator row (to tell the user to run `indicators rebuild`)."""
-    where = 'k.symbol = ? AND k."interval" = ?'
-    params: list[object] = [key.symbol, key.interval.value]
-    if since is not None:
-        where += " AND k.open_time >= make_timestamp(? * 1000)"
-        params.append(since)
-    if until is not None:
-        where += " AND k.open_time <= make_timestamp(? * 1000)"
-        params.append(until)
-    row = store.query(
-        "SELECT count(*) FROM klines k ANTI JOIN indicators i "
-        'ON i.symbol = k.symbol AND i."interval" = k."interval" AND i.open_time = k.open_time '
-        f"WHERE {where}",
-        params,
-    )
-    value = row[0][0]
-    return int(value) if isinstance(value, int | np.integer) else 0
-
-
-def _first_open(store: Store, key: SeriesKey) -> int:
-    row = store.query(
-        'SELECT epoch_ms(min(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
-        [key.symbol, key.interval.value],
-    )
-    value = row[0][0]
-    return int(value) if isinstance(value, int) else 0
-
-
 def catch_up(store: Store, changed: Mapping[SeriesKey, int], progress: Progress = no_progress) -> dict[SeriesKey, int]:
     """Recompute each series from its first changed candle, or from an older one still lacking indicators
     (an interrupted run leaves those), whichever comes first."""
@@ -89,15 +61,3 @@ def catch_up(store: Store, changed: Mapping[SeriesKey, int], progress: Progress 
         missing = first_without_indicators(store, key)
         plan[key] = first if missing is None else min(first, missing)
     return rebuild(store, plan, progress)
-
-
-def first_without_indicators(store: Store, key: SeriesKey) -> int | None:
-    """Open time of the oldest stored candle that has no indicator row."""
-    row = store.query(
-        "SELECT epoch_ms(min(k.open_time)) FROM klines k ANTI JOIN indicators i "
-        'ON i.symbol = k.symbol AND i."interval" = k."interval" AND i.open_time = k.open_time '
-        'WHERE k.symbol = ? AND k."interval" = ?',
-        [key.symbol, key.interval.value],
-    )
-    value = row[0][0]
-    return int(value) if isinstance(value, int) else None

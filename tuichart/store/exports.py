@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from tuichart.domain import SeriesKey
 from tuichart.store.schema import DECIMAL_COLUMNS, INDICATOR_COLUMNS
+from tuichart.store.where import series_where
 
 
 def export_select(
@@ -27,14 +28,7 @@ def export_select(
         )
     if year:
         cols += ', year(k.open_time) AS "year"'
-    where = 'k.symbol = ? AND k."interval" = ?'
-    params: list[object] = [key.symbol, key.interval.value]
-    if since is not None:
-        where += " AND k.open_time >= make_timestamp(? * 1000)"
-        params.append(since)
-    if until is not None:
-        where += " AND k.open_time <= make_timestamp(? * 1000)"
-        params.append(until)
+    where, params = series_where(key, since, until, table="k")
     return f"SELECT {cols} FROM klines k{join} WHERE {where} ORDER BY k.open_time", params
 
 

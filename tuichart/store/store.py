@@ -22,6 +22,7 @@ from tuichart.store.failures import is_disk_full
 from tuichart.store.integrity import first_line
 from tuichart.store.schema import INDICATOR_COLUMNS
 from tuichart.store.upsert_sql import indicator_select, kline_select, with_keys
+from tuichart.store.where import series_where
 
 log = logging.getLogger(__name__)
 
@@ -310,14 +311,7 @@ class Store:
         self, key: SeriesKey, *, last: int | None = None, since: int | None = None, until: int | None = None
     ) -> Columns:
         """Candles of a series as columns (ms times), oldest first: the `last` N, and/or a [since, until] range."""
-        where = 'symbol = ? AND "interval" = ?'
-        params: list[object] = [key.symbol, key.interval.value]
-        if since is not None:
-            where += " AND open_time >= make_timestamp(? * 1000)"
-            params.append(since)
-        if until is not None:
-            where += " AND open_time <= make_timestamp(? * 1000)"
-            params.append(until)
+        where, params = series_where(key, since, until)
         if last is None:
             return self._candle_columns(f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} ORDER BY open_time", params)
         newest = self.last_open_time(key) if until is None else until
