@@ -7,9 +7,9 @@ import asyncio
 
 from tuichart.binance.presets import resolve_exchange
 from tuichart.cli.checks import time_range
-from tuichart.cli.live import EXIT_MISSING
 from tuichart.cli.output import result, say
 from tuichart.cli.progress import progress_bar
+from tuichart.cli.record_command import EXIT_MISSING
 from tuichart.config import Settings, load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.engine.policies import rest_client

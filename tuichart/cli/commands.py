@@ -146,7 +146,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     """`tuichart backfill SYMBOL ... -i INTERVAL --since DATE [--until DATE]`."""
-    from tuichart.cli.live import backfill
+    from tuichart.cli.backfill_command import backfill
 
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval)
@@ -159,7 +159,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
-    from tuichart.cli.live import record
+    from tuichart.cli.record_command import record
 
     max_backfill = _max_backfill(args.max_backfill)
     settings, _ = command_settings(args)
