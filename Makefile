@@ -47,7 +47,7 @@ soak: $(STAMP)  # half an hour: record's memory stays flat and the store equals 
 	$(PY) bench/soak.py
 
 screenshot:  # README's picture, from the main-screen snapshot (needs rsvg-convert and fonts-firacode)
-	rsvg-convert -w 1500 tests/app/__snapshots__/test_snapshots/test_main_screen.svg -o docs/screenshot.png
+	rsvg-convert -w 1500 tests/tui/__snapshots__/test_snapshots/test_main_screen.svg -o docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.app.helpers import ThreadedExchange
 from tests.data_paths import VISION_ZIPS
 from tests.e2e.harness import config_file, exchange_process, parse_span
 from tests.e2e.test_record import SPEED, check_indicators, source, stored
+from tests.tui.helpers import ThreadedExchange
 from tuichart.domain import MINUTE_MS
 from tuichart.exchange import replay_market
 from tuichart.timeparse import parse_time

@@ -31,9 +31,10 @@ KEY = SeriesKey("BTCUSDT", Interval.M1)
 NETWORK = NetworkSettings(retry_scale=0.001, close_grace=1.0)
 
 
-def live(kind: type[object]) -> list[object]:
+def live(kind: type[object], before: set[int] | None = None) -> list[object]:
+    """The objects of `kind` alive now (after a collection), leaving out those in `before` (by id)."""
     gc.collect()
-    return [o for o in gc.get_objects() if isinstance(o, kind)]
+    return [o for o in gc.get_objects() if isinstance(o, kind) and id(o) not in (before or set())]
 
 
 async def test_stored_rows_and_alert_rules_share_one_track_per_series(tmp_path: Path) -> None:
@@ -49,6 +50,7 @@ async def test_stored_rows_and_alert_rules_share_one_track_per_series(tmp_path: 
         if isinstance(ev, KlineEvent) and ev.closed:
             closed.append(ev)
 
+    earlier = {id(o) for kind in (IndicatorTrack, Series) for o in live(kind)}  # left alive by other tests
     day1 = read_kline_file(VISION_ZIPS[0])  # stored before the run: the track warms up from it
     store = Store.open(tmp_path)
     store.upsert(KEY, day1)
@@ -65,7 +67,7 @@ async def test_stored_rows_and_alert_rules_share_one_track_per_series(tmp_path: 
         await engine.start(["BTCUSDT"], Interval.M1)
         await engine.run(duration=4.0)
         await engine.finish()
-        tracks, series = live(IndicatorTrack), live(Series)
+        tracks, series = live(IndicatorTrack, earlier), live(Series, earlier)
         await engine.close()
     store.close()
 

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import App
 from textual.message import Message
 
-from tests.app.helpers import Watch
+from tests.tui.helpers import Watch
 from tuichart.tui.guard import guarded
 
 

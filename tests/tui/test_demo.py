@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from tests.app.helpers import FAST_NETWORK, running
-from tests.app.screen import chart_shown, legend_lines, number, watchlist_rows
+from tests.tui.helpers import FAST_NETWORK, running
+from tests.tui.screen import chart_shown, legend_lines, number, watchlist_rows
 from tuichart.domain import Interval
 from tuichart.engine.endpoints import DemoMarket
 from tuichart.exchange import demo_market

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import msgspec
 
-from tests.app.helpers import FAST_NETWORK, build_app, exchange, running
-from tests.app.screen import chart_shown, status_text
+from tests.tui.helpers import FAST_NETWORK, build_app, exchange, running
+from tests.tui.screen import chart_shown, status_text
 
 
 async def test_reconnect_countdown_counts_down_each_second(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import pytest
 from textual.widgets import Input
 
 from tests.alerts.scenario import HISTORY, LENGTH, SYMBOL, UNWATCHED, expected_fired, write
-from tests.app.helpers import build_app, exchange, running
-from tests.app.screen import alert_rows, chart_shown, legend_candle, number, price_between, rules_shown
 from tests.e2e.harness import exchange_process, tuichart
+from tests.tui.helpers import build_app, exchange, running
+from tests.tui.screen import alert_rows, chart_shown, legend_candle, number, price_between, rules_shown
 from tuichart.alerts.notify_settings import NotifySettings
 from tuichart.alerts.rules import rules_from_config
 from tuichart.store import STORE_FILE

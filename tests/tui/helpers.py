@@ -17,7 +17,7 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widget import Widget
 
-from tests.app.screen import text
+from tests.tui.screen import text
 from tuichart.binance.presets import resolve_exchange
 from tuichart.binance.protocol import parse_klines
 from tuichart.config_schema import NetworkSettings

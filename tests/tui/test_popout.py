@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.helpers import build_app, exchange, running
-from tests.app.screen import chart_shown, legend_candle, rules_shown, screen_text, watchlist_rows
+from tests.tui.helpers import build_app, exchange, running
+from tests.tui.screen import chart_shown, legend_candle, rules_shown, screen_text, watchlist_rows
 from tests.web import browser
 from tuichart.alerts.rules_file import load_rules
 from tuichart.domain import Interval

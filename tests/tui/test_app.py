@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.app.helpers import SYMBOLS, build_app, exchange, running
-from tests.app.screen import (
+from tests.tui.helpers import SYMBOLS, build_app, exchange, running
+from tests.tui.screen import (
     LegendCandle,
     axis_labels,
     candles_drawn,

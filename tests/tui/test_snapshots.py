@@ -1,6 +1,6 @@
 """SVG snapshots of the app at a fixed size, on a frozen synthetic market (the same picture every run).
 
-Regenerate after an intended change with `pytest tests/app/test_snapshots.py --snapshot-update` and review the
+Regenerate after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update` and review the
 SVGs in `__snapshots__/` before committing them.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.app.helpers import ThreadedExchange, Watch, build_app, exchange
-from tests.app.screen import candles_drawn, chart_shown, status_text, stored_shown, watchlist_rows
 from tests.cli.helpers import run_cli
 from tests.data_paths import VISION_ZIPS
+from tests.tui.helpers import ThreadedExchange, Watch, build_app, exchange
+from tests.tui.screen import candles_drawn, chart_shown, status_text, stored_shown, watchlist_rows
 from tuichart.alerts.rules import rules_from_config
 from tuichart.domain import Interval
 from tuichart.store import Store
