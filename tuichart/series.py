@@ -67,6 +67,13 @@ class Series:
             self._opens.insert(i, c.open_time)
         return Change.REVISED
 
+    def replace_closed(self, closed: Iterable[Candle]) -> None:
+        """Hold these closed candles instead; the forming candle stays when it is newer than all of them."""
+        self.closed = sorted(closed, key=lambda c: c.open_time)
+        self._opens = [c.open_time for c in self.closed]
+        if self.forming is not None and self._opens and self.forming.open_time <= self._opens[-1]:
+            self.forming = None
+
     def drop_older(self, keep: int) -> None:
         """Forget all but the newest `keep` closed candles (long-running recorders stay bounded)."""
         if len(self.closed) > keep:

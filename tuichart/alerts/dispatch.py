@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.alerts.channel import Channel, ChannelError
-from tuichart.alerts.fired import Deliverer, FiredAlert
+from tuichart.alerts.fired import FiredAlert
 from tuichart.binance.backoff import Backoff
 
 log = logging.getLogger("tuichart.alerts")
@@ -87,10 +87,6 @@ class Dispatcher:
                 lane.wake.set()
         except Exception:  # the stream calling us must survive any bug here
             log.exception("queueing alert %s failed", alert.rule_id)
-
-    def from_threads(self) -> Deliverer:
-        """This dispatcher as a `Deliverer` for code running on other threads."""
-        return _ThreadsafeDeliverer(self)
 
     def submit_threadsafe(self, alert: FiredAlert) -> None:
         """`submit` from another thread (e.g. a worker evaluating rules); never blocks or raises."""
@@ -177,13 +173,3 @@ class Dispatcher:
             except Exception:
                 log.exception("on_result for alert %s via %s failed", alert.rule_id, name)
 
-
-class _ThreadsafeDeliverer:
-    """A dispatcher's `submit_threadsafe` under the `Deliverer` name."""
-
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self._dispatcher = dispatcher
-
-    def submit(self, alert: FiredAlert) -> None:
-        """Queue the alert from any thread."""
-        self._dispatcher.submit_threadsafe(alert)

@@ -64,10 +64,9 @@ class AlertEngine:
         source: str,
         symbols: Sequence[str] = (),
         clock: Callable[[], int] = wall_ms,
-        book: IndicatorBook | None = None,
     ) -> None:
-        """`book` holds the series' tracks when they are shared (the engine's); else the engine keeps its own."""
-        self._book = book if book is not None else IndicatorBook(load_history)
+        """`load_history` warms up the tracks of `on_kline` (a market engine's book attaches its own instead)."""
+        self._book = IndicatorBook(load_history)
         self._source = source
         self._clock = clock
         self._rules: list[AlertRule] = []

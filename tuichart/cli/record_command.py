@@ -110,8 +110,8 @@ async def _record(
 
 def _summary(engine: MarketEngine, stats: RecordStats, keys: list[SeriesKey], stop: asyncio.Event) -> int:
     """The run's summary lines; the exit code says whether candles are missing or the run was interrupted."""
-    feed, stream, writer = engine.feed, engine.stream, engine.worker.writer
-    assert feed is not None and stream is not None
+    feed, stream, writer = engine.feed, engine.stream, engine.series.writer
+    assert feed is not None and stream is not None and writer is not None
     missing = {key: engine.durable.missing(key, feed.settled(key)) for key in keys} if engine.durable else {}
     if not feed.clock:
         missing = {}
@@ -124,7 +124,7 @@ def _summary(engine: MarketEngine, stats: RecordStats, keys: list[SeriesKey], st
     ]
     if any(refused):
         result(", ".join(r for r in refused if r) + " (nothing of them was stored; see the log)")
-    if engine.worker.alerts is not None:
+    if engine.series.alerts is not None:
         result(f"{plural(engine.fired, 'alert')} fired")
     if writer.unwritten:
         result(f"{plural(writer.unwritten, 'closed candle')} could not be written to the store (see the log)")

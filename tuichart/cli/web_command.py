@@ -67,6 +67,7 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
             store,
             EngineOptions(settings.network),
             source="web",
+            studies=studies,
             hooks=EngineHooks(on_store_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False)),
         )
         try:
@@ -86,11 +87,11 @@ async def _stream(
         history = await asyncio.to_thread(
             load_history, engine.store, key, MIN_WARMUP + SNAPSHOT_CANDLES, endpoints=endpoints
         )
-        chart = live[key] = ChartData(key, settings.indicators, history.candles)
+        # the engine's state of the series, which it keeps in step with every push before telling subscribers
+        chart = live[key] = ChartData.over(engine.series.load(key, history.candles), settings.indicators)
 
         def update(event: FeedEvent) -> None:
             if isinstance(event, KlineEvent) and event.key == key:
-                chart.apply(event)
                 server.send(last_candle(chart))
 
         engine.subscribe(update)

@@ -15,8 +15,8 @@ from tuichart.binance.rest import RestClient
 from tuichart.domain import SeriesKey
 from tuichart.engine.alert_runner import AlertRunner
 from tuichart.engine.engine import EngineOptions, MarketEngine
-from tuichart.engine.series_worker import SeriesWorker
-from tuichart.indicators.book import IndicatorBook
+from tuichart.engine.series_book import SeriesBook
+from tuichart.indicators import DEFAULT_STUDIES, Study
 from tuichart.store import Store, StoreWriter, store_history
 
 
@@ -29,11 +29,12 @@ class EngineHooks:
     """Where an engine reports what people should hear about; each is called on the thread noted."""
 
     say: Callable[[str], object] = _ignore
-    """A problem with the alert rules (the alert thread)."""
+    """A problem with the alert rules (the engine's loop)."""
     on_fired: Callable[[FiredAlert], object] | None = None
-    """An alert fired (the alert thread); None prints it through `say`."""
+    """An alert fired (the engine's loop); None prints it through `say`."""
     on_store_error: Callable[[Exception], None] | None = None
-    """A store write failed; the rows are kept and tried again (the writer's thread)."""
+    """A store write failed, the rows kept and tried again (the writer's thread), or a series' history could not be
+    read for its indicators (the thread that read it)."""
     on_store_recovered: Callable[[int], None] | None = None
     """Writes work again: how many candles went in (the writer's thread)."""
     on_written: Callable[[SeriesKey, Sequence[int]], None] | None = None
@@ -52,10 +53,13 @@ def build_engine(
     source: str,
     rules_change: bool = False,
     hooks: EngineHooks | None = None,
+    series: SeriesBook | None = None,
+    studies: Sequence[Study] = DEFAULT_STUDIES,
 ) -> MarketEngine:
     """The engine over this REST client and store: persistence with indicator rows, and with `rules` (or when they
-    may change while it runs: `rules_change`) an alert thread, delivering on the channels `notify` turns on;
-    `source` names the job in fired alerts."""
+    may change while it runs: `rules_change`) alert evaluation, delivering on the channels `notify` turns on;
+    `source` names the job in fired alerts. Each series' state lives in `series` when given (a book made by
+    `series_book` before the exchange was reached), else in a new book computing the charts' `studies` too."""
     hooks = hooks or EngineHooks()
     engine: MarketEngine | None = None
 
@@ -74,16 +78,22 @@ def build_engine(
     if channels:
         dispatcher = Dispatcher(channels, on_result=hooks.on_delivery)
         dispatcher.start()
-    book = IndicatorBook(store_history(store))
     runner = None
     if evaluated:
         runner = AlertRunner(
-            AlertEngine(rules, store_history(store), source=source, book=book),
+            AlertEngine(rules, store_history(store), source=source),
             writer,
             say=hooks.say,
-            deliverer=None if dispatcher is None else dispatcher.from_threads(),
+            deliverer=dispatcher,
             on_fired=hooks.on_fired,
         )
-    worker = SeriesWorker(writer, book, alerts=runner, on_error=hooks.on_store_error)
-    engine = MarketEngine(rest, store, worker, options, dispatcher=dispatcher, rules=rules)
+    book = series if series is not None else series_book(store, studies)
+    book.bind(writer, runner, hooks.on_store_error)
+    engine = MarketEngine(rest, store, book, options, dispatcher=dispatcher, rules=rules)
     return engine
+
+
+def series_book(store: Store, studies: Sequence[Study] = DEFAULT_STUDIES) -> SeriesBook:
+    """The book of each series' state an engine will own, warming series up from this store; charts' `studies`
+    are computed beside the stored ones."""
+    return SeriesBook(store_history(store), studies=studies)

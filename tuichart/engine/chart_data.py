@@ -1,4 +1,4 @@
-"""One series as the app draws it: closed candles with their indicator values, plus the forming candle."""
+"""One series as a chart draws it: closed candles with their indicator values, plus the forming candle."""
 
 from __future__ import annotations
 
@@ -8,80 +8,95 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from tuichart.domain import Candle, KlineEvent, SeriesKey, revalued
-from tuichart.indicators import LiveIndicators, Study, heikin_ashi_arrays
+from tuichart.indicators import MIN_WARMUP, Study, heikin_ashi_arrays
+from tuichart.indicators.track import IndicatorTrack
 from tuichart.series import Change, Series
 
 
 class ChartData:
-    """Candles and indicator columns kept aligned: O(1) per live event, recomputed only on a revision."""
+    """A chart's view of one series' state (an `IndicatorTrack`): the candles and the chart's studies' columns.
+
+    It holds no candles or indicator state of its own: the track, shared with the stored rows and the alert
+    rules, keeps them aligned (O(1) per live push, recomputed only on a revision).
+    """
 
     def __init__(self, key: SeriesKey, studies: Sequence[Study], closed: Sequence[Candle] = ()) -> None:
-        self.key = key
-        self.series = Series(key, closed)
-        self.live = LiveIndicators(studies)
-        self.values: dict[str, list[float]] = {}
-        self.forming_values: tuple[float, ...] | None = None
+        """A chart over a track of its own (a snapshot, or a chart no engine feeds)."""
+        track = IndicatorTrack(key, closed, keep=MIN_WARMUP, studies=studies)
+        track.chart()
+        self._view(track, studies)
+
+    @classmethod
+    def over(cls, track: IndicatorTrack, studies: Sequence[Study]) -> ChartData:
+        """A chart of these studies over a track that computes them (among others)."""
+        chart = cls.__new__(cls)
+        chart._view(track, studies)
+        return chart
+
+    def _view(self, track: IndicatorTrack, studies: Sequence[Study]) -> None:
+        track.chart()
+        self.track = track
+        self.key = track.key
+        self.studies = tuple(studies)
+        """The studies drawn."""
+        offsets: dict[Study, int] = {}
+        at = 0
+        for study in track.live.studies:
+            offsets.setdefault(study, at)
+            at += len(study.columns)
+        self._at = [offsets[s] + j for s in self.studies for j in range(len(s.columns))]
+        self.columns = tuple(c for s in self.studies for c in s.columns)
+        """Indicator columns, in study order."""
+        self._index = {c: n for n, c in enumerate(self.columns)}
         self.more_history = True
         self.synced = False
         """True once the exchange filled in what the store lacked."""
-        self.version = 0
-        self._recompute()
 
     @property
-    def columns(self) -> tuple[str, ...]:
-        """Indicator columns, in study order."""
-        return self.live.columns
+    def series(self) -> Series:
+        """The series' candles."""
+        return self.track.series
 
     @property
-    def studies(self) -> tuple[Study, ...]:
-        """The studies computed."""
-        return self.live.studies
+    def version(self) -> int:
+        """Counts the changes."""
+        return self.track.version
 
     def __len__(self) -> int:
         """Candles drawable: the closed ones and the forming one."""
-        return len(self.series.closed) + (self.series.forming is not None)
+        series = self.track.series
+        return len(series.closed) + (series.forming is not None)
 
     def candle(self, i: int) -> Candle:
         """Candle i of the drawable sequence (the forming one last)."""
-        closed = self.series.closed
-        if i < len(closed):
-            return closed[i]
-        assert self.series.forming is not None
-        return self.series.forming
+        series = self.track.series
+        if i < len(series.closed):
+            return series.closed[i]
+        assert series.forming is not None
+        return series.forming
 
     def value(self, column: str, i: int) -> float:
         """An indicator value of candle i (NaN during warm-up)."""
-        if i < len(self.series.closed):
-            return self.values[column][i]
-        if self.forming_values is None:
-            return math.nan
-        return self.forming_values[self.columns.index(column)]
+        k = self._at[self._index[column]]
+        track = self.track
+        if i < len(track.series.closed):
+            assert track.values is not None
+            return track.values[k][i]
+        forming = track.forming_values
+        return math.nan if forming is None else forming[k]
 
     def apply(self, event: KlineEvent) -> Change:
-        """Fold a live event in and keep the indicator columns in step."""
-        change = self.series.apply(event)
-        if change is Change.FORMING:
-            self.forming_values = self.live.peek(event.candle)
-        elif change is Change.CLOSED:
-            for column, v in zip(self.columns, self.live.update(event.candle), strict=True):
-                self.values[column].append(v)
-            self._peek_forming()
-        elif change is Change.REVISED:
-            self._recompute()
-        if change is not Change.STALE:
-            self.version += 1
-        return change
+        """Fold a live event in (a chart no engine feeds)."""
+        return self.track.apply(event)[0]
 
     def extend_older(self, candles: Sequence[Candle]) -> int:
         """Prepend older closed candles (paging back); everything is recomputed from the new first candle."""
-        added = self.series.extend_older(candles)
-        if added:
-            self._recompute()
-        return added
+        return self.track.extend_older(candles)
 
     def window(self, start: int, end: int) -> dict[str, np.ndarray]:
         """OHLCV and indicator arrays of drawable candles [start, end)."""
-        closed = self.series.closed
+        track = self.track
+        closed = track.series.closed
         candles = [self.candle(i) for i in range(start, end)]
         out = {
             "open": np.array([c.open for c in candles]),
@@ -91,10 +106,13 @@ class ChartData:
             "volume": np.array([c.volume for c in candles]),
         }
         stop = min(end, len(closed))
-        for j, column in enumerate(self.columns):
-            col = self.values[column][start:stop] if start < stop else []
+        values = track.values
+        assert values is not None
+        forming = track.forming_values
+        for column, k in zip(self.columns, self._at, strict=True):
+            col = values[k][start:stop] if start < stop else []
             if end > len(closed):
-                col = [*col, self.forming_values[j] if self.forming_values is not None else math.nan]
+                col = [*col, forming[k] if forming is not None else math.nan]
             out[column] = np.array(col, dtype=np.float64)
         return out
 
@@ -108,16 +126,6 @@ class ChartData:
     def heikin_ashi_candle(self, i: int) -> Candle:
         """Drawable candle i with its Heikin-Ashi open/high/low/close (volume and times as they are)."""
         return with_ohlc(self.candle(i), self.heikin_ashi(i, i + 1), 0)
-
-    def _recompute(self) -> None:
-        computed = self.live.reset(self.series.closed)
-        self.values = {c: computed[c].tolist() for c in self.columns}
-        self._peek_forming()
-        self.version += 1
-
-    def _peek_forming(self) -> None:
-        forming = self.series.forming
-        self.forming_values = self.live.peek(forming) if forming is not None else None
 
 
 def with_ohlc(candle: Candle, ohlc: Mapping[str, np.ndarray], at: int) -> Candle:

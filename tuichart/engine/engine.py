@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from tuichart.alerts.dispatch import Dispatcher
-from tuichart.alerts.rules import AlertRule, rule_keys
+from tuichart.alerts.rules import AlertRule
 from tuichart.binance.protocol import Ticker24h
 from tuichart.binance.rest import RestClient
 from tuichart.binance.stream import KlineStream
@@ -18,7 +18,7 @@ from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, Se
 from tuichart.engine.durable import DurableProgress, Resume, resume_point
 from tuichart.engine.feed import FeedEvent, MarketFeed
 from tuichart.engine.policies import feed_policy, start_backoff, stream_policy
-from tuichart.engine.series_worker import SeriesWorker
+from tuichart.engine.series_book import SeriesBook
 from tuichart.engine.tracker import ClosedTracker
 from tuichart.errors import BadInput, TuichartError
 from tuichart.jobs.progress import Progress, no_progress
@@ -53,7 +53,7 @@ class MarketEngine:
         self,
         rest: RestClient,
         store: Store,
-        worker: SeriesWorker,
+        series: SeriesBook,
         options: EngineOptions,
         *,
         dispatcher: Dispatcher | None = None,
@@ -61,7 +61,8 @@ class MarketEngine:
     ) -> None:
         self.rest = rest
         self.store = store
-        self.worker = worker
+        self.series = series
+        """Each series' one state: its candles and indicator state, for stored rows, alert rules and charts."""
         self.options = options
         self.dispatcher = dispatcher
         self.trading: list[str] = []
@@ -81,7 +82,6 @@ class MarketEngine:
         self._tracker: ClosedTracker | None = None
         self._subscribers: list[Subscriber] = []
         self._rules = list(rules)
-        self._alert_keys: set[SeriesKey] = set()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Hand every event to `subscriber` (on the engine's loop, after the engine acted on it)."""
@@ -175,8 +175,7 @@ class MarketEngine:
     async def _handle(self, ev: FeedEvent) -> None:
         """Persist closed candles, evaluate alert rules, remember the exchange's own gaps."""
         if isinstance(ev, KlineEvent):
-            if ev.closed or ev.key in self._alert_keys:  # every push the rules see: a screen may skip some
-                self.worker.put(ev)
+            self.series.apply(ev)  # every push the rules see: a screen may skip some
             if ev.closed and self._tracker is not None:
                 self._tracker.note(ev.key, ev.candle.open_time)
         elif isinstance(ev, Gap):
@@ -203,7 +202,7 @@ class MarketEngine:
         """Stop streaming; everything evaluated and queued reaches the store, deliveries get a moment to finish."""
         await self._close_stream()
         await self.rest.aclose()
-        await asyncio.to_thread(self.worker.close)  # what is queued is evaluated and written
+        await self.series.close()  # what waits for a warm-up is evaluated, and everything queued written
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
 
@@ -223,7 +222,7 @@ class MarketEngine:
     @property
     def fired(self) -> int:
         """Alerts fired so far."""
-        return self.worker.alerts.fired if self.worker.alerts is not None else 0
+        return self.series.alerts.fired if self.series.alerts is not None else 0
 
     async def set_interval(self, interval: Interval) -> None:
         """Stream the watchlist at another interval."""
@@ -258,8 +257,7 @@ class MarketEngine:
     def set_rules(self, rules: Sequence[AlertRule], symbols: Sequence[str]) -> None:
         """Evaluate these rules from the next push on, `*` standing for `symbols`."""
         self._rules = list(rules)
-        self._alert_keys = rule_keys(self._rules, symbols)
-        self.worker.set_rules(self._rules, symbols)
+        self.series.set_rules(self._rules, symbols)
 
     def _streamed(self) -> list[SeriesKey]:
         return list(dict.fromkeys([*self.keys, *self.extra]))

@@ -50,7 +50,13 @@ def run_study(study: Study, arrays: Arrays) -> tuple[np.ndarray, ...]:
 
 
 def compute(arrays: Arrays, studies: Iterable[Study] = DEFAULT_STUDIES) -> dict[str, np.ndarray]:
-    """Every study's columns over the arrays, each as long as the input.
+    """Every study's columns over the arrays, each as long as the input, by column name."""
+    studies = tuple(studies)
+    return dict(zip((c for s in studies for c in s.columns), compute_columns(arrays, studies), strict=True))
+
+
+def compute_columns(arrays: Arrays, studies: Iterable[Study]) -> list[np.ndarray]:
+    """Every study's columns over the arrays in study order (two studies may name a column alike).
 
     TA-Lib is never given a NaN (one would poison the rest of the series): a candle with a non-finite
     input is left out of the computation and gets NaN in every column.
@@ -60,15 +66,15 @@ def compute(arrays: Arrays, studies: Iterable[Study] = DEFAULT_STUDIES) -> dict[
     n = len(next(iter(arrays.values()))) if arrays else 0
     finite = _finite_mask(arrays, needed)
     used = arrays if finite is None else {k: np.ascontiguousarray(arrays[k][finite]) for k in needed}
-    result: dict[str, np.ndarray] = {}
+    result: list[np.ndarray] = []
     for study in studies:
         outputs = run_study(study, used) if n else tuple(np.empty(0) for _ in study.columns)
-        for column, values in zip(study.columns, outputs, strict=True):
+        for values in outputs:
             if finite is not None:
                 full = np.full(n, np.nan)
                 full[finite] = values
                 values = full
-            result[column] = values
+            result.append(values)
     return result
 
 

@@ -1,5 +1,6 @@
-"""The indicator book: one track per series (its newest closed candles and TA-Lib state), shared by whoever needs
-the values of a running series: the stored indicator rows and the alert rules."""
+"""The indicator book: one track per series (its newest closed candles and TA-Lib state), warmed up on first use,
+for an alert engine evaluating on its own (`AlertEngine.on_kline`); a market engine keeps its series' tracks in
+`engine/series_book.py` instead."""
 
 from __future__ import annotations
 

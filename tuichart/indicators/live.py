@@ -10,7 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from tuichart.domain import Candle
-from tuichart.indicators.batch import arrays_from_candles, compute, run_study
+from tuichart.indicators.batch import arrays_from_candles, compute_columns, run_study
 from tuichart.indicators.study import DEFAULT_STUDIES, Study
 from tuichart.indicators.talib_module import load_talib
 
@@ -82,8 +82,12 @@ class LiveIndicators:
 
     def reset(self, closed: Sequence[Candle]) -> dict[str, np.ndarray]:
         """Start over from this history (oldest first); returns the batch values for it."""
+        return dict(zip(self.columns, self.reset_columns(closed), strict=True))
+
+    def reset_columns(self, closed: Sequence[Candle]) -> list[np.ndarray]:
+        """Start over from this history (oldest first); returns the batch values for it in column order."""
         arrays = arrays_from_candles(closed)
-        values = compute(arrays, self.studies)
+        values = compute_columns(arrays, self.studies)
         for slot in self._slots:
             slot.handle = slot.peek = slot.update = None
             if len(closed):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 import numpy as np
@@ -17,48 +17,120 @@ IndicatorRow = tuple[int, tuple[float, ...]]
 
 
 class IndicatorTrack:
-    """The newest `keep` closed candles plus TA-Lib stream state: `update` on close, `peek` on the forming candle.
+    """The closed candles of a series plus TA-Lib stream state: `update` on close, `peek` on the forming candle.
 
-    A revised or late closed candle recomputes the candles held in memory, so no value comes from a stale state.
-    Held candles drop their decimal text (the store's business; indicators compute in float64): a long-running
-    recorder of many series then holds a fixed amount of memory per series.
+    It holds the newest `keep` closed candles, or while a chart draws the series (`values` set) every candle
+    the chart loaded, with each one's values. A revised or late closed candle recomputes the candles held, so no
+    value comes from a stale state. Held candles drop their decimal text (the store's business; indicators compute
+    in float64): a long-running recorder of many series then holds a fixed amount of memory per series.
     """
 
     def __init__(
         self, key: SeriesKey, history: Sequence[Candle], *, keep: int, studies: Sequence[Study] = DEFAULT_STUDIES
     ) -> None:
-        self.series = Series(
-            key, (msgspec.structs.replace(c, exact=None) if c.exact is not None else c for c in history)
-        )
+        self.series = Series(key, _plain(history))
         self.live = LiveIndicators(studies)
         self.keep = keep
-        values = self.live.reset(self.series.closed)
-        self.last_row: IndicatorRow | None = (
-            self._rows(values, self.series.closed[-1].open_time)[-1] if history else None
-        )
+        self.values: list[list[float]] | None = None
+        """While a chart draws the series: each column's value of every closed candle held, in column order."""
+        self.forming_values: tuple[float, ...] | None = None
+        """While a chart draws the series: the forming candle's values (peeked)."""
+        self.version = 0
+        """Counts the changes (a drawn picture is current while it is unchanged)."""
+        self.last_row: IndicatorRow | None = None
         """The newest closed candle's values, from the warm-up history until a candle closes."""
+        self._reset()
+
+    @property
+    def key(self) -> SeriesKey:
+        """The series."""
+        return self.series.key
 
     def apply(self, event: KlineEvent, *, peek: bool = False) -> tuple[Change, list[IndicatorRow]]:
         """Fold a push in; the rows it computed: a new closed candle's, every one recomputed since a revised
         candle, or (with `peek`) the forming candle's values as if it closed now."""
         candle = event.candle
         if event.closed and candle.exact is not None:
-            event = KlineEvent(event.key, msgspec.structs.replace(candle, exact=None), True, event.event_time)
+            candle = msgspec.structs.replace(candle, exact=None)
+            event = KlineEvent(event.key, candle, True, event.event_time)
         change = self.series.apply(event)
         if change is Change.CLOSED:
-            rows = [(candle.open_time, self.live.update(candle))]
-            if len(self.series) > self.keep:
+            row = self.live.update(candle)
+            rows = [(candle.open_time, row)]
+            if self.values is not None:
+                for column, v in zip(self.values, row, strict=True):
+                    column.append(v)
+                self._peek_forming()
+            elif len(self.series) > self.keep:
                 self.series.drop_older(self.keep)
         elif change is Change.REVISED:
-            rows = self._rows(self.live.reset(self.series.closed), candle.open_time)
-        elif change is Change.FORMING and peek:
-            return change, [(candle.open_time, self.live.peek(candle))]
+            rows = self._rows(self._reset(), candle.open_time)
+        elif change is Change.FORMING and (peek or self.values is not None):
+            values = self.live.peek(candle)
+            if self.values is not None:
+                self.forming_values = values
+            self.version += 1
+            return change, [(candle.open_time, values)] if peek else []
         else:
+            if change is Change.FORMING:
+                self.version += 1
             return change, []
         self.last_row = rows[-1]  # rows always run to the newest closed candle
+        self.version += 1
         return change, rows
 
-    def _rows(self, values: dict[str, np.ndarray], since: int) -> list[IndicatorRow]:
+    # ---- what a chart asks for ------------------------------------------------------------------------
+
+    def chart(self) -> None:
+        """Keep every candle and each one's values from now on (a chart draws the series)."""
+        if self.values is None:
+            self.values = []
+            self._reset()
+
+    def release(self, keep: int) -> None:
+        """No chart draws the series any more: hold the newest `keep` closed candles and no values."""
+        self.values = self.forming_values = None
+        self.keep = keep
+        self.series.drop_older(keep)
+
+    def load(self, candles: Iterable[Candle]) -> None:
+        """Hold these closed candles too (a chart's history, or a longer warm-up); where both have a candle these
+        win, and the candles held beyond them stay. Everything is recomputed."""
+        merged = {c.open_time: c for c in self.series.closed}
+        merged.update((c.open_time, c) for c in _plain(candles))
+        self.series.replace_closed(merged.values())
+        self._reset()
+
+    def extend_older(self, candles: Iterable[Candle]) -> int:
+        """Prepend older closed candles (a chart paging back); returns how many were new."""
+        added = self.series.extend_older(_plain(candles))
+        if added:
+            self._reset()
+        return added
+
+    # ---- computing ------------------------------------------------------------------------------------
+
+    def _reset(self) -> list[np.ndarray]:
+        """Recompute from the candles held; the batch values, in column order."""
+        columns = self.live.reset_columns(self.series.closed)
         closed = self.series.closed
-        matrix = np.column_stack([values[c] for c in self.live.columns])
+        self.last_row = (closed[-1].open_time, tuple(float(c[-1]) for c in columns)) if closed else None
+        if self.values is not None:
+            self.values = [c.tolist() for c in columns]
+            self._peek_forming()
+        self.version += 1
+        return columns
+
+    def _peek_forming(self) -> None:
+        forming = self.series.forming
+        self.forming_values = self.live.peek(forming) if forming is not None else None
+
+    def _rows(self, columns: list[np.ndarray], since: int) -> list[IndicatorRow]:
+        closed = self.series.closed
+        matrix = np.column_stack(columns)
         return [(c.open_time, tuple(matrix[i].tolist())) for i, c in enumerate(closed) if c.open_time >= since]
+
+
+def _plain(candles: Iterable[Candle]) -> list[Candle]:
+    """The candles without their decimal text."""
+    return [msgspec.structs.replace(c, exact=None) if c.exact is not None else c for c in candles]

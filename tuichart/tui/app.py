@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from tuichart.alerts.rules import level_lines
 from tuichart.binance.presets import Endpoints
-from tuichart.engine.builder import EngineHooks, build_engine
+from tuichart.engine.builder import EngineHooks, build_engine, series_book
 from tuichart.engine.endpoints import exchange_endpoints
 from tuichart.engine.engine import EngineOptions, MarketEngine
 from tuichart.engine.feed import FeedEvent
@@ -62,7 +62,9 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         self.store = store
         self.endpoints = endpoints
         status = StatusData(exchange=options.exchange_label, demo=options.demo is not None, store=store.mode.value)
-        self.model = ScreenModel(options.symbols, options.interval, options.studies, status)
+        # the engine's book of series states, made now so stored candles show before the exchange is reached
+        series = series_book(store, options.studies)
+        self.model = ScreenModel(options.symbols, options.interval, options.studies, status, series)
         self.hidden = options.hidden_panes
         self.heikin = False
         self.engine: MarketEngine | None = None
@@ -144,7 +146,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         self.post_message(FeedArrived(event))
 
     def _build_engine(self, endpoints: Endpoints) -> MarketEngine:
-        """The engine: the watchlist with tickers, closed candles stored, the rules evaluated on their own thread."""
+        """The engine: the watchlist with tickers, closed candles stored, the rules evaluated, the charts' series."""
         return build_engine(
             rest_client(endpoints, self.options.network),
             self.store,
@@ -153,8 +155,9 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             notify=self.options.notify,
             source="app",
             rules_change=True,
+            series=self.model.series,
             hooks=EngineHooks(
-                say=lambda text: self.post_message(AlertNote(text)),  # post_message is thread-safe
+                say=lambda text: self.post_message(AlertNote(text)),
                 on_fired=lambda alert: self.post_message(AlertFired(alert)),
                 on_store_error=lambda exc: self.call_from_thread(self._store_failed, exc),
                 on_delivery=self._delivered,

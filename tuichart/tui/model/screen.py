@@ -8,10 +8,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from tuichart.binance.protocol import Ticker24h
-from tuichart.domain import Candle, FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
+from tuichart.domain import FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.engine.chart_data import ChartData
 from tuichart.engine.feed import FeedEvent
 from tuichart.engine.history import History
+from tuichart.engine.series_book import SeriesBook
 from tuichart.indicators import MIN_WARMUP, Study
 from tuichart.tui.model.quote import Quote
 from tuichart.tui.model.status import StatusData
@@ -25,19 +26,31 @@ QUIET_AFTER = 5.0  # seconds without a message before the status bar says so
 class ScreenModel:
     """The app's state as plain data: one handler (the app's) changes it, the widgets are given what it says.
 
+    The charts are views of the engine's series states (`series`, the engine's book): the model holds no candles
+    of its own. Without a book it keeps one and feeds it the events itself (a model no engine runs beside).
     Times (`now`) are the app loop's clock in seconds.
     """
 
-    def __init__(self, symbols: Sequence[str], interval: Interval, studies: Sequence[Study], status: StatusData):
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        interval: Interval,
+        studies: Sequence[Study],
+        status: StatusData,
+        series: SeriesBook | None = None,
+    ):
         self.watchlist = list(symbols)
         self.interval = interval
         self.selected = self.watchlist[0] if self.watchlist else ""
         self.studies = tuple(studies)
         self.viewport = Viewport()
+        self.series = series if series is not None else SeriesBook(None, studies=studies)
+        """Each series' one state (the engine's)."""
+        self._feeds = series is None
         self.charts: OrderedDict[SeriesKey, ChartData] = OrderedDict()
-        """The charts held, the one on screen last (at most CACHED_CHARTS)."""
+        """The charts held (views of the series' states), the one on screen last (at most CACHED_CHARTS)."""
         self.pending: dict[SeriesKey, list[KlineEvent]] = {}
-        """Pushes of the series on screen that came before its history."""
+        """Pushes of the series on screen that came before its history (its state may not draw them yet)."""
         self.quotes: dict[str, Quote] = {s: Quote() for s in self.watchlist}
         self.stored: dict[SeriesKey, int] = {}
         self.status = status
@@ -66,10 +79,10 @@ class ScreenModel:
         """Fold one engine event in; returns the chart it changed, if one is held."""
         self._last_message = now
         if isinstance(ev, KlineEvent):
+            if self._feeds:
+                self.series.apply(ev)
             chart = self.charts.get(ev.key)
-            if chart is not None:
-                chart.apply(ev)
-            elif ev.key == self.current_key:
+            if chart is None and ev.key == self.current_key:
                 self.pending.setdefault(ev.key, []).append(ev)
             if ev.closed and ev.key in self.stored:
                 self.stored[ev.key] += 1
@@ -157,16 +170,20 @@ class ScreenModel:
             return chart
         if history.key != self.current_key and history.key not in self.charts:
             return None
-        chart = ChartData(history.key, self.studies, history.candles)
+        track = self.series.load(history.key, history.candles, self.pending.pop(history.key, []))
+        chart = self.charts.get(history.key) or ChartData.over(track, self.studies)
         chart.more_history = history.more
         chart.synced = history.synced
-        for ev in [*_newer_than(self.charts.get(history.key), history.candles), *self.pending.pop(history.key, [])]:
-            chart.apply(ev)
         self.charts[history.key] = chart
         self.charts.move_to_end(history.key)
         while len(self.charts) > CACHED_CHARTS:
-            self.charts.popitem(last=False)
+            self._drop(next(iter(self.charts)))
         return chart
+
+    def _drop(self, key: SeriesKey) -> None:
+        """Stop holding a chart: its series' state keeps only what the stored rows and the rules need."""
+        del self.charts[key]
+        self.series.release(key)
 
     def needs_history(self) -> bool:
         """Whether the series on screen must be (re)loaded: not held, or held before the exchange filled it in."""
@@ -199,7 +216,8 @@ class ScreenModel:
         if interval is self.interval:
             return False
         self.interval = interval
-        self.charts = OrderedDict((k, c) for k, c in self.charts.items() if k.interval is interval)
+        for key in [k for k in self.charts if k.interval is not interval]:
+            self._drop(key)
         self.pending.clear()
         self.viewport.end()
         return True
@@ -218,18 +236,9 @@ class ScreenModel:
         self.watchlist.remove(symbol)
         self.quotes.pop(symbol, None)
         for key in [k for k in self.charts if k.symbol == symbol]:
-            del self.charts[key]
+            self._drop(key)
         if symbol != self.selected:
             return False
         self.select(self.watchlist[min(index, len(self.watchlist) - 1)])
         return True
 
-
-def _newer_than(old: ChartData | None, candles: Sequence[Candle]) -> list[KlineEvent]:
-    """The live candles a chart being replaced holds beyond `candles` (a reload must not drop them)."""
-    if old is None:
-        return []
-    last = candles[-1].open_time if candles else -1
-    closed = [c for c in old.series.closed if c.open_time > last]
-    forming = [old.series.forming] if old.series.forming is not None and old.series.forming.open_time > last else []
-    return [KlineEvent(old.key, c, i < len(closed), c.close_time) for i, c in enumerate([*closed, *forming])]
