@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -125,26 +124,6 @@ async def test_aclose_lets_queued_sends_finish_then_cancels_the_rest(
     assert "channel never: 3 alert(s) not delivered before shutdown" in caplog.text
     d.submit(sample_alert("late"))
     assert "alert late not delivered: delivery is shutting down" in caplog.text
-
-
-async def test_submit_threadsafe_from_a_worker_thread() -> None:
-    sink = Gate("sink")
-    sink.open.set()
-    d = Dispatcher([sink])
-    d.start()
-
-    def worker(n: int) -> None:
-        for i in range(20):
-            d.submit_threadsafe(sample_alert(f"t{n}-{i}"))
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    await wait_until(lambda: len(sink.sent) == 60, "sixty alerts from three threads")
-    assert sorted(sink.sent) == sorted(f"t{n}-{i}" for n in range(3) for i in range(20))
-    await d.aclose()
 
 
 async def test_an_on_result_that_raises_does_not_stop_deliveries(caplog: pytest.LogCaptureFixture) -> None:

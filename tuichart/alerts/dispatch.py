@@ -88,17 +88,6 @@ class Dispatcher:
         except Exception:  # the stream calling us must survive any bug here
             log.exception("queueing alert %s failed", alert.rule_id)
 
-    def submit_threadsafe(self, alert: FiredAlert) -> None:
-        """`submit` from another thread (e.g. a worker evaluating rules); never blocks or raises."""
-        loop = self._loop
-        if loop is None:
-            self.submit(alert)
-            return
-        try:
-            loop.call_soon_threadsafe(self.submit, alert)
-        except RuntimeError:  # the loop is closed: the app is gone
-            log.warning("alert %s not delivered: its event loop is closed", alert.rule_id)
-
     async def aclose(self, timeout: float = 2.0) -> None:
         """Let queued sends finish for up to `timeout` seconds, cancel the rest, then close the channels."""
         self._closing = True

@@ -38,10 +38,6 @@ class AlertRunner:
         self._reported: set[str] = set()
         self.fired = 0
 
-    def on_kline(self, event: KlineEvent) -> list[FiredAlert]:
-        """Evaluate one push on the engine's own tracks."""
-        return self._run(event.key, lambda: self.engine.on_kline(event))
-
     def on_change(
         self, event: KlineEvent, change: Change, rows: Sequence[IndicatorRow], track: IndicatorTrack
     ) -> list[FiredAlert]:
