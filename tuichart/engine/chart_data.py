@@ -22,9 +22,7 @@ class ChartData:
 
     def __init__(self, key: SeriesKey, studies: Sequence[Study], closed: Sequence[Candle] = ()) -> None:
         """A chart over a track of its own (a snapshot, or a chart no engine feeds)."""
-        track = IndicatorTrack(key, closed, keep=MIN_WARMUP, studies=studies)
-        track.chart()
-        self._view(track, studies)
+        self._view(IndicatorTrack(key, closed, keep=MIN_WARMUP, studies=studies, charted=True), studies)
 
     @classmethod
     def over(cls, track: IndicatorTrack, studies: Sequence[Study]) -> ChartData:

@@ -138,10 +138,10 @@ class SeriesBook:
         are forming pushes a screen kept while the history loaded."""
         track = self._tracks.get(key)
         if track is None:
-            track = self._tracks[key] = IndicatorTrack(key, candles, keep=self._keep, studies=self.studies)
-            track.chart()
+            track = IndicatorTrack(key, candles, keep=self._keep, studies=self.studies, charted=True)
+            self._tracks[key] = track
         else:
-            track.chart()
+            track.chart(recompute=False)  # the load computes once
             track.load(candles)
         for event in early:
             if not event.closed:  # closed ones are the book's own, never skipped

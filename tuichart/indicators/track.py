@@ -26,12 +26,19 @@ class IndicatorTrack:
     """
 
     def __init__(
-        self, key: SeriesKey, history: Sequence[Candle], *, keep: int, studies: Sequence[Study] = DEFAULT_STUDIES
+        self,
+        key: SeriesKey,
+        history: Sequence[Candle],
+        *,
+        keep: int,
+        studies: Sequence[Study] = DEFAULT_STUDIES,
+        charted: bool = False,
     ) -> None:
+        """`charted`: a chart draws the series from the start (see `chart`)."""
         self.series = Series(key, _plain(history))
         self.live = LiveIndicators(studies)
         self.keep = keep
-        self.values: list[list[float]] | None = None
+        self.values: list[list[float]] | None = [] if charted else None
         """While a chart draws the series: each column's value of every closed candle held, in column order."""
         self.forming_values: tuple[float, ...] | None = None
         """While a chart draws the series: the forming candle's values (peeked)."""
@@ -81,11 +88,13 @@ class IndicatorTrack:
 
     # ---- what a chart asks for ------------------------------------------------------------------------
 
-    def chart(self) -> None:
-        """Keep every candle and each one's values from now on (a chart draws the series)."""
+    def chart(self, *, recompute: bool = True) -> None:
+        """Keep every candle and each one's values from now on (a chart draws the series); without `recompute` the
+        values are filled by the caller's next `load` (one batch computation, not two)."""
         if self.values is None:
             self.values = []
-            self._reset()
+            if recompute:
+                self._reset()
 
     def release(self, keep: int) -> None:
         """No chart draws the series any more: hold the newest `keep` closed candles and no values."""
