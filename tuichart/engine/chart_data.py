@@ -95,7 +95,9 @@ class ChartData:
         """OHLCV and indicator arrays of drawable candles [start, end)."""
         track = self.track
         closed = track.series.closed
-        candles = [self.candle(i) for i in range(start, end)]
+        candles = closed[start:end]
+        if end > len(closed) and track.series.forming is not None:
+            candles = [*candles, track.series.forming]
         out = {
             "open": np.array([c.open for c in candles]),
             "high": np.array([c.high for c in candles]),
@@ -116,7 +118,10 @@ class ChartData:
 
     def heikin_ashi(self, start: int, end: int) -> dict[str, np.ndarray]:
         """Heikin-Ashi open/high/low/close of drawable candles [start, end), seeded from the first candle held."""
-        candles = [self.candle(i) for i in range(end)]
+        series = self.track.series
+        candles = series.closed[:end]
+        if end > len(series.closed) and series.forming is not None:
+            candles = [*candles, series.forming]
         arrays = [np.array([getattr(c, f) for c in candles]) for f in ("open", "high", "low", "close")]
         ha = heikin_ashi_arrays(*arrays)
         return {f: a[start:end] for f, a in zip(("open", "high", "low", "close"), ha, strict=True)}
