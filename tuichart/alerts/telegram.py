@@ -12,6 +12,7 @@ import httpx
 from tuichart.alerts.channel import ChannelError
 from tuichart.alerts.fired import FiredAlert
 from tuichart.alerts.notify_settings import TelegramSettings
+from tuichart.binance.tls import context_for
 
 PREFIX = "tuichart alert: "
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+")
@@ -79,7 +80,7 @@ class TelegramChannel:
     async def _post(self, body: dict[str, str]) -> float | None:
         """One sendMessage call: None when delivered, the wait in seconds on a 429, else `ChannelError`."""
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=self._timeout, verify=context_for(self._settings.api_url))
         try:
             async with asyncio.timeout(self._timeout):
                 resp = await self._client.post(self._url, json=body)

@@ -22,6 +22,7 @@ from tuichart.binance.protocol import (
     parse_klines,
     parse_ticker_24hr,
 )
+from tuichart.binance.tls import context_for
 from tuichart.domain import Candle, Interval, SeriesKey
 from tuichart.errors import BadInput, ExchangeError, RateLimited
 
@@ -60,7 +61,9 @@ class RestClient:
     ) -> None:
         self.endpoints = endpoints if isinstance(endpoints, Endpoints) else resolve_exchange(endpoints)
         self.policy = policy or RetryPolicy()
-        self._client = client or httpx.AsyncClient(base_url=self.endpoints.rest_base, timeout=self.policy.timeout)
+        self._client = client or httpx.AsyncClient(
+            base_url=self.endpoints.rest_base, timeout=self.policy.timeout, verify=context_for(self.endpoints.rest_base)
+        )
         self._info: ExchangeInfo | None = None
         self.used_weight = 0
         self.weight_limit: int | None = None

@@ -11,6 +11,7 @@ from tuichart.cli.logs import setup_logging
 from tuichart.cli.parser import COMMANDS, app_parser, command_parser
 from tuichart.cli.progress import stderr
 from tuichart.errors import TuichartError
+from tuichart.startup import resume_collector
 
 log = logging.getLogger("tuichart")
 
@@ -23,7 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     log_file = setup_logging(args.log_level)
     try:
-        return run_command(args) if is_command else run_app(args)
+        if is_command:
+            resume_collector()  # the app resumes it once mounted
+            return run_command(args)
+        return run_app(args)
     except TuichartError as exc:
         stderr.print(f"tuichart: {exc}", markup=False, soft_wrap=True)
         log.info("exit %s: %s", exc.exit_code, exc)

@@ -113,8 +113,9 @@ def open_database(
 ) -> Opened:
     """Open (creating if new) the store in `data_dir`; None means memory only.
 
-    An existing file is first opened read-only and checked (`check`, see `integrity.verify`): a damaged one is
-    refused before anything can write to it (a read-write open alone applies a left-over journal to the file).
+    An existing file is checked (`check`, see `integrity.verify`) before anything writes to it: with a left-over
+    journal it is opened read-only first (a read-write open alone applies the journal to the file), without one the
+    read-write connection is checked, since opening it writes nothing. A damaged store is refused.
     When another process holds the file, a read-only opener gets a memory store with a notice when `fallback` is
     set, and every other opener gets a StoreError.
     """
@@ -146,7 +147,11 @@ def _open_file(
 ) -> Opened:
     try:
         known: bool | None = None
-        if exists:
+        if exists and not read_only and not path.with_name(path.name + ".wal").exists():
+            # no journal to apply: a read-write open writes nothing before the check, and saves a second open
+            conn = _connect_file(path, False)
+            known = _checked(conn, path, check)
+        elif exists:
             conn = _connect_file(path, True)
             known = _checked(conn, path, check)
             if not read_only:

@@ -21,6 +21,7 @@ from tuichart.engine.engine import EngineOptions, MarketEngine
 from tuichart.engine.feed import FeedEvent
 from tuichart.engine.policies import rest_client
 from tuichart.errors import TuichartError
+from tuichart.startup import resume_collector
 from tuichart.store import Store
 from tuichart.tui.alerts import AlertKeys
 from tuichart.tui.guard import guarded
@@ -101,12 +102,13 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         """Start the feed, load the first chart, and start the frame clock."""
         self.query_one(Watchlist).set_symbols(self.model.watchlist, self.model.selected)
         self._apply_layout()
-        self.load_quotes()
         if self.model.selected:
-            self.request_history(self.model.current_key, sync=False)  # stored candles at once
+            self.show_stored(self.model.current_key)
+        self.load_quotes()
         self.run_feed()
         self.set_interval(1 / self.options.fps, self._frame)
         gc.freeze()  # modules and widgets live as long as the app: full collections need not walk them again
+        resume_collector()  # paused by the script's start
 
     def on_resize(self, event: events.Resize) -> None:
         """Collapse or restore panes for the new size."""

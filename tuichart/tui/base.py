@@ -48,6 +48,16 @@ class AppBase(App[int]):
     def _apply_layout(self, width: int | None = None, height: int | None = None) -> None:
         raise NotImplementedError
 
+    def show_stored(self, key: SeriesKey) -> None:
+        """The stored candles of `key`, read now (a few ms): at mount the first frame then shows the chart, and the
+        feed's start does not compete with it; a store that fails to read leaves it to `request_history`."""
+        try:
+            stored = load_history(self.store, key, HISTORY_CANDLES, endpoints=None)
+        except TuichartError:
+            self.request_history(key, sync=False)
+            return
+        self.post_message(HistoryLoaded(stored, self.store.count(key)))
+
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def request_history(self, key: SeriesKey, before: int | None = None, sync: bool = True) -> None:
         """Load a series' closed candles (newest request wins); paging back when `before` is given.

@@ -1,0 +1,54 @@
+"""Start-up: the script imports with the cyclic collector paused, and the app resumes it once mounted."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.tui.helpers import build_app, exchange, running
+from tests.tui.screen import chart_shown
+from tuichart.startup import pause_collector, resume_collector
+
+SCRIPT = """
+import gc, sys
+from tuichart.__main__ import main
+collections = []
+def started(phase, info):  # counted until resumed (it freezes what start-up made first)
+    if phase == "start" and gc.get_freeze_count() == 0:
+        collections.append(info["generation"])
+gc.callbacks.append(started)
+sys.argv = ["tuichart", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+print(len(collections), gc.isenabled(), gc.get_freeze_count(), "httpx._main" in sys.modules, "click" in sys.modules)
+"""
+
+
+def test_the_script_starts_without_collecting_and_collects_again_after() -> None:
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60, check=True)
+    collections, enabled, frozen, httpx_cli, click = out.stdout.split()[-5:]
+    assert collections == "0"  # with the collector running, importing the command line triggers about 170
+    assert enabled == "True"
+    assert int(frozen) > 50_000  # what start-up made (the command line: ~80,000 objects), out of later collections
+    assert (httpx_cli, click) == ("False", "False")  # httpx's command-line tool is not loaded along with httpx
+
+
+def test_resume_is_a_no_op_when_the_collector_was_not_paused() -> None:
+    frozen = gc.get_freeze_count()
+    resume_collector()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+async def test_the_app_resumes_the_paused_collector_once_mounted(tmp_path: Path) -> None:
+    with exchange() as ex:
+        pause_collector()
+        try:
+            async with running(*build_app(tmp_path, ex.url)) as run:
+                await run.until(chart_shown(run.app))
+                await run.until(gc.isenabled, "the collector running again")  # a redraw pauses it for a frame
+        finally:
+            gc.enable()
