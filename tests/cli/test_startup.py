@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,14 @@ async def test_the_app_resumes_the_paused_collector_once_mounted(tmp_path: Path)
                 await run.until(gc.isenabled, "the collector running again")  # a redraw pauses it for a frame
         finally:
             gc.enable()
+
+
+def test_the_app_paints_at_up_to_120_frames_a_second_unless_told_otherwise() -> None:
+    check = "import tuichart.tui, textual.screen; print(round(1 / textual.screen.UPDATE_PERIOD))"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "120"  # a key's effect waits at most ~8 ms for the next paint, not ~17
+    told = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, env={**env, "TEXTUAL_FPS": "30"}, check=True
+    )
+    assert told.stdout.strip() == "30"

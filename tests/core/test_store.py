@@ -104,6 +104,18 @@ def test_last_n_holds_the_newest_stored_across_gaps(
         ][-100:], why
 
 
+def test_last_n_of_a_short_series_is_all_of_it_and_follows_older_writes(tmp_path: Path, day: list[Candle]) -> None:
+    """More asked for than stored: every stored candle, also after older ones are written (a history page back)."""
+    with Store.open(tmp_path) as store:
+        store.upsert(KEY, day[1000:])
+        assert store.load_candles(KEY, last=1500) == day[1000:]
+        store.upsert(KEY, day[600:800])  # older, with a gap before what was there
+        assert store.load_candles(KEY, last=1500) == day[600:800] + day[1000:]
+        assert store.load_candles(KEY, last=500) == day[740:800] + day[1000:]
+    with Store.open(tmp_path) as store:  # a new process knows nothing of the above until it asks
+        assert store.load_candles(KEY, last=1500) == day[600:800] + day[1000:]
+
+
 def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Candle]) -> None:
     with Store.open(tmp_path) as store:
         assert store.upsert(KEY, day) == 1440

@@ -1,8 +1,10 @@
-"""plotext's own drawing path runs through the NumPy line helpers when a pane is built, and never through the
-helpers they replace: a plotext release that stops calling them fails here rather than drawing slowly unnoticed."""
+"""plotext's own drawing path runs through the faster steps when a pane is built, and never through the ones they
+replace: a plotext release that stops calling them fails here rather than drawing slowly unnoticed. Each kind of
+pane comes out the same, character for character and colour for colour, as plotext's own steps draw it."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from types import CodeType, FrameType
 
 import plotext._utility as ut
 import pytest
+from plotext._matrix import matrix_class
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
@@ -25,8 +28,10 @@ from tuichart.tui.widgets.panes import ChartPane, PaneData
 
 KEY = SeriesKey("BTCUSDT", Interval.M1)
 WIDTH, HEIGHT = 120, 20
-FAST = {plotext_fast.get_lines.__code__: "fast get_lines", plotext_fast.hd_group.__code__: "fast hd_group"}
+STEPS = tuple(plotext_fast._original)
+FAST = {getattr(plotext_fast, name).__code__: f"fast {name}" for name in STEPS}
 ORIGINAL = {f.__code__: f"plotext {name}" for name, f in plotext_fast._original.items()}
+ON_CLASS = ("set_canvas", "set_matrices", "insert_element")
 QUADRANTS = set("▘▝▖▗▀▄▌▐▚▞▙▛▜▟")
 
 
@@ -54,12 +59,17 @@ class PaneApp(App[None]):
         yield ChartPane(id="pane")
 
 
-def price_pane() -> PaneData:
-    """The candle pane of a real series with its overlays (two EMAs, three Bollinger lines), as the app builds it."""
+def panes() -> dict[str, PaneData]:
+    """Every pane of a real series as the app builds them: candles with overlays, volume, the indicator panes."""
     chart = ChartData(KEY, DEFAULT_STUDIES, generated(6e4, n=600, flat=False))
     view = build_view(chart, Viewport(), WIDTH, frozenset(), version=1)
     assert len(view.candles.lines) == 5 and view.candles.count == WIDTH
-    return view.candles
+    return {"candles": view.candles, "volume": view.volume, **view.panes}
+
+
+def price_pane() -> PaneData:
+    """The candle pane of a real series with its overlays (two EMAs, three Bollinger lines), as the app builds it."""
+    return panes()["candles"]
 
 
 def cells(strips: list[Strip]) -> list[str]:
@@ -77,25 +87,30 @@ async def build(data: PaneData) -> list[Strip]:
         return pane.picture()
 
 
-async def test_a_pane_build_calls_the_numpy_helpers_not_plotexts() -> None:
-    assert ut.get_lines is plotext_fast.get_lines and ut.hd_group is plotext_fast.hd_group
+async def test_a_pane_build_calls_the_faster_steps_not_plotexts() -> None:
+    assert all(getattr(ut, name) is getattr(plotext_fast, name) for name in STEPS if name not in ON_CLASS)
+    assert all(getattr(matrix_class, name) is getattr(plotext_fast, name) for name in ON_CLASS)
     data = price_pane()
     with calls_into(FAST | ORIGINAL) as seen:
         strips = await build(data)
     assert seen["fast get_lines"] == 5, seen  # one call per overlay line
     assert seen["fast hd_group"] == 5, seen
-    assert seen["plotext get_lines"] == 0 and seen["plotext hd_group"] == 0, seen
+    assert seen["fast get_matrix_data"] >= 2 * 5, seen  # x and y of each line, then of the candles' points
+    assert seen["fast set_matrices"] >= 1 and seen["fast set_canvas"] >= 1, seen
+    assert seen["fast insert_element"] > WIDTH, seen  # at least one cell per column
+    assert not [name for name in seen if name.startswith("plotext")], seen
     assert len(strips) == HEIGHT and QUADRANTS & set("".join(cells(strips)))  # the lines are on screen
 
 
-async def test_the_picture_is_the_one_plotexts_own_helpers_draw(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = price_pane()
+@pytest.mark.parametrize("kind", ["candles", "volume", "rsi", "macd", "stoch"])
+async def test_the_picture_is_the_one_plotexts_own_steps_draw(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = dataclasses.replace(panes()[kind], cursor=WIDTH // 3)  # with the cursor's line across the pane
     fast = await build(data)
-    monkeypatch.setattr(ut, "get_lines", plotext_fast._original["get_lines"])
-    monkeypatch.setattr(ut, "hd_group", plotext_fast._original["hd_group"])
+    for name, original in plotext_fast._original.items():
+        monkeypatch.setattr(matrix_class if name in ON_CLASS else ut, name, original)
     with calls_into(FAST | ORIGINAL) as seen:
         own = await build(data)
-    assert seen["plotext get_lines"] >= 5 and seen["plotext hd_group"] >= 5, seen  # the counter sees these too
-    assert seen["fast get_lines"] == 0 and seen["fast hd_group"] == 0, seen
+    assert seen["plotext get_matrix_data"] >= 2 and seen["plotext set_canvas"] >= 1, seen  # the counter sees these
+    assert not [name for name in seen if name.startswith("fast")], seen
     assert cells(fast) == cells(own)
     assert [list(s) for s in fast] == [list(s) for s in own]  # the same characters in the same colours

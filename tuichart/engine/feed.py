@@ -95,6 +95,8 @@ class MarketFeed:
         self._pruned: dict[SeriesKey, int] = {}
         self._absent: dict[SeriesKey, dict[int, int]] = {}
         self._forming: dict[SeriesKey, int] = {}
+        self._next_due = 0
+        """No forming candle's grace ends before this exchange time (ms): events until then skip the search."""
         self._reported: set[tuple[SeriesKey, int]] = set()
         self._stale: set[SeriesKey] = set()
         self._retry: dict[SeriesKey, _Retry] = {}
@@ -331,20 +333,25 @@ class MarketFeed:
                 tracked = self._forming.get(key)
                 if open_time > known and (tracked is None or tracked <= known):
                     self._forming[key] = open_time
+                    self._next_due = min(self._next_due, self._grace_end(key, open_time))
                 yield ev
             else:
                 yield ev
             async for item in self._finalize_overdue(self.clock):
                 yield item
 
+    def _grace_end(self, key: SeriesKey, open_time: int) -> int:
+        return key.interval.close_time(open_time) + int(self.policy.grace * 1000)
+
     async def _finalize_overdue(self, clock: int) -> AsyncIterator[FeedEvent]:
         """REST for candles whose close passed `grace` ago with no `x:true`, for new series, and for failed
         backfills whose next try is due."""
-        grace_ms = int(self.policy.grace * 1000)
+        if clock < self._next_due and not self._stale and not self._retry:
+            return  # nothing can be due yet: most events look at no series at all
         due = [
             k
             for k, open_time in self._forming.items()
-            if k.interval.close_time(open_time) + grace_ms < clock and (self._frontier(k) or -1) < open_time
+            if self._grace_end(k, open_time) < clock and (self._frontier(k) or -1) < open_time
         ]
         wall = time.monotonic()
         due = [k for k in due if k not in self._retry]
@@ -352,6 +359,10 @@ class MarketFeed:
         due += [k for k, r in self._retry.items() if r.due <= wall and k not in due]
         for key in due:
             self._forming.pop(key, None)
+        self._next_due = min(
+            (self._grace_end(k, t) for k, t in self._forming.items() if (self._frontier(k) or -1) < t), default=2**62
+        )
+        for key in due:
             async for item in self._backfill(key, clock):
                 yield item
 

@@ -60,6 +60,7 @@ class Store:
         self._db = StoreConnection(conn, mode, path, data_dir)
         self._created = created
         self._last_open: dict[SeriesKey, int] = {}
+        self._first_open: dict[SeriesKey, int] = {}
         self.mode = mode
         self.path = path
         self.notice = notice
@@ -125,7 +126,8 @@ class Store:
         batch = with_keys(flat, [(key, len(candles[key])) for key in keys])
         rows = self._upsert("klines", kline_select(batch), [], batch)
         for key in keys:
-            self._note_newest(key, max(c.open_time for c in candles[key]))
+            opens = [c.open_time for c in candles[key]]
+            self._note_span(key, min(opens), max(opens))
         return rows
 
     def upsert_columns(self, key: SeriesKey, batch: Columns) -> int:
@@ -134,7 +136,7 @@ class Store:
         self._writable()
         rows = self._upsert("klines", kline_select(batch), [key.symbol, key.interval.value], batch)
         if rows:
-            self._note_newest(key, int(batch["open_time"].max()))
+            self._note_span(key, int(batch["open_time"].min()), int(batch["open_time"].max()))
         return rows
 
     def upsert_indicator_columns(self, key: SeriesKey, batch: Columns) -> int:
@@ -170,9 +172,11 @@ class Store:
                 cur.execute("COMMIT")
         return rows
 
-    def _note_newest(self, key: SeriesKey, open_time: int) -> None:
-        if open_time > self._last_open.get(key, -1):
-            self._last_open[key] = open_time
+    def _note_span(self, key: SeriesKey, oldest: int, newest: int) -> None:
+        if newest > self._last_open.get(key, -1):
+            self._last_open[key] = newest
+        if key in self._first_open:
+            self._first_open[key] = min(self._first_open[key], oldest)
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
@@ -272,6 +276,14 @@ class Store:
             return None
         return value
 
+    def _oldest_open(self, key: SeriesKey) -> int:
+        """Open time (ms) of the oldest stored candle of a series (kept up to date by upsert, like the newest)."""
+        if key not in self._first_open:
+            where, params = series_where(key)
+            row = self._query(f"SELECT epoch_ms(min(open_time)) FROM klines WHERE {where}", params)
+            self._first_open[key] = row[0][0] if isinstance(row[0][0], int) else 2**62
+        return self._first_open[key]
+
     def count(self, key: SeriesKey | None = None, *, since: int | None = None, until: int | None = None) -> int:
         """Stored candles of one series (opening in [since, until] when given), or of all."""
         if key is None:
@@ -319,12 +331,13 @@ class Store:
             # A window of exactly N candles (no sort beyond them, old row groups skipped) holds them all unless
             # there are gaps; then a wider one, then the whole series.
             for width in (last - 1, int(last * 1.25 + 10)):
+                since_ms = newest - width * key.interval.nominal_ms
                 window = self._candle_columns(
                     f"SELECT {_SELECT_CANDLE} FROM klines WHERE {where} AND open_time >= make_timestamp(? * 1000) "
                     "ORDER BY open_time",
-                    [*params, newest - width * key.interval.nominal_ms],
+                    [*params, since_ms],
                 )
-                if len(window["open_time"]) >= last:
+                if len(window["open_time"]) >= last or since_ms <= self._oldest_open(key):  # or all there is
                     return {name: column[-last:] for name, column in window.items()}
         return self._last_n(where, params, last)
 

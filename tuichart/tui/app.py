@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import threading
@@ -10,6 +11,7 @@ import threading
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -42,7 +44,6 @@ from tuichart.tui.model.screen import ScreenModel
 from tuichart.tui.model.status import StatusData
 from tuichart.tui.options import AppOptions
 from tuichart.tui.popout import Popout
-from tuichart.tui.screens.modals import PopoutScreen
 from tuichart.tui.watchlist_edit import WatchlistEditing
 from tuichart.tui.widgets.chart_panel import ChartPanel
 from tuichart.tui.widgets.status import StatusBar
@@ -238,8 +239,10 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
     @guarded
     def _frame(self) -> None:
         """Runs at --fps: pushes what changed down to the widgets."""
-        if not self.query(ChartPanel):  # the screen is being taken down: nothing to draw on
-            return
+        with contextlib.suppress(NoMatches):  # the screen is being taken down: nothing left to draw on
+            self._push_down()
+
+    def _push_down(self) -> None:
         now = asyncio.get_running_loop().time()
         due = self.model.quotes_due(now)
         if due:
@@ -271,19 +274,6 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             )
 
     # ---- leaving -------------------------------------------------------------------------------------
-
-    async def action_popout(self) -> None:
-        """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
-        try:
-            opened = await self.browser.open(self.model.current_key, self.model.watchlist)
-        except OSError as exc:
-            self.notify(
-                f"cannot serve the popout on 127.0.0.1:{self.options.popout_port}: {exc.strerror}", severity="error"
-            )
-            return
-        server = self.browser.server
-        assert server is not None
-        self.push_screen(PopoutScreen(server.url, server.ssh_hint(), opened))
 
     async def action_quit(self) -> None:
         """Stop the feed, write what is queued, leave."""

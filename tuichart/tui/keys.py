@@ -9,7 +9,7 @@ from textual.binding import Binding
 from tuichart.config import screenshot_dir
 from tuichart.domain import Interval
 from tuichart.tui.base import AppBase
-from tuichart.tui.screens.modals import HelpScreen, PanesScreen
+from tuichart.tui.screens.modals import HelpScreen, PanesScreen, PopoutScreen
 from tuichart.tui.widgets.chart_panel import ChartPanel
 from tuichart.tui.widgets.watchlist import Watchlist
 
@@ -157,3 +157,16 @@ class ChartKeys(AppBase):
             self.notify(f"cannot save a screenshot in {folder}: {exc.strerror or exc}", severity="error", timeout=10)
             return
         self.notify(f"saved {path}", title="screenshot", timeout=10)
+
+    async def action_popout(self) -> None:
+        """Serve the chart to a browser (started once), show where, and open a browser when one can be."""
+        try:
+            opened = await self.browser.open(self.model.current_key, self.model.watchlist)
+        except OSError as exc:
+            self.notify(
+                f"cannot serve the popout on 127.0.0.1:{self.options.popout_port}: {exc.strerror}", severity="error"
+            )
+            return
+        server = self.browser.server
+        assert server is not None
+        self.push_screen(PopoutScreen(server.url, server.ssh_hint(), opened))

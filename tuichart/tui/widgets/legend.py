@@ -33,9 +33,13 @@ class Legend(Static):
     Legend { height: 2; width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
+    _shown: LegendData | None = None
+
     def show(self, data: LegendData) -> None:
-        """Redraw for this data."""
-        self.update(render_legend(data), layout=False)  # fixed size: a relayout would repaint every widget
+        """Redraw for this data (only when it changed)."""
+        if data != self._shown:
+            self._shown = data
+            self.update(render_legend(data), layout=False)  # fixed size: a relayout would repaint every widget
 
 
 def render_legend(d: LegendData) -> Text:

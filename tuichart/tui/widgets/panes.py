@@ -61,8 +61,13 @@ class ChartPane(PlotextPlot):
         """The data version the picture on screen stands for."""
 
     def show(self, data: PaneData) -> None:
-        """New data to draw; repaints on the next refresh."""
+        """New data to draw: repaints on the next refresh, unless the picture on screen already shows it (most live
+        ticks), when nothing is repainted at all."""
         self.data = data
+        frame = (self.size.width, self.size.height, self.app.theme)
+        if self._drawn_key is not None and self._drawn_key[1:] == frame and look(data, frame[1]) == self._drawn_key[0]:
+            self.shown_version = data.version
+            return
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
