@@ -31,7 +31,7 @@ _original = {
 
 def _ints(values: Any) -> np.ndarray | None:
     """The values as an int64 array when all are plain ints (what plotext's matrix data holds), else None."""
-    if not all(type(v) is int for v in values):
+    if values and set(map(type, values)) != {int}:
         return None
     return np.fromiter(values, np.int64, len(values))
 
@@ -106,7 +106,7 @@ def set_canvas(self: Any) -> str:
         col = 0
         cells = zip(self.fullground[row][:cols], self.style[row][:cols], self.background[row][:cols], strict=True)
         for colors, run in groupby(cells):
-            n = sum(1 for _ in run)
+            n = len(list(run))
             parts += (to_ansi(*colors), "".join(markers[col : col + n]), end)
             col += n
         parts.append("\n")
