@@ -33,6 +33,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     from tuichart.tui import AppOptions, make_app
 
     store = Store.open(settings.data_dir)
+    store.bound_memory()  # the app records every closed candle of its watchlist, as `record` does, for hours
     options = AppOptions(
         symbols=symbols,
         interval=interval,

@@ -39,6 +39,7 @@ def run_web(args: argparse.Namespace) -> int:
     if not args.demo:
         check_on_exchange(settings, [key.symbol], key.interval)
     with Store.open(settings.data_dir) as store:
+        store.bound_memory()  # it records every closed candle it streams, as `record` does
         asyncio.run(_serve(settings, args.demo, store, key, args.port))
     return 0
 
