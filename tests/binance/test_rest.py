@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import httpx
 import pytest
 from aiohttp import web
 
@@ -48,6 +49,28 @@ async def test_paging_a_whole_day_drops_the_forming_row(ex: EmbeddedExchange) ->
         assert forming[-1].close_time > await rest.server_time()
         ranged = [c async for p in rest.closed_klines(KEY, DAY1 + 60_000, DAY1 + 600_000) for c in p]
         assert ranged == days[1:11]
+
+
+async def test_typed_symbols_are_checked_without_the_whole_listing(ex: EmbeddedExchange) -> None:
+    """Binance's whole exchangeInfo is megabytes, read before the app starts: the check asks for the typed symbols,
+    and for the whole listing only to say which one is unknown."""
+    asked: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        if request.url.path.endswith("/exchangeInfo"):
+            asked.append(request.url.params.get("symbols", "(all)"))
+
+    endpoints = resolve_exchange(ex.url)
+    client = httpx.AsyncClient(base_url=endpoints.rest_base, event_hooks={"request": [record]})
+    async with RestClient(endpoints, client=client) as rest:
+        assert await rest.validate_series(["BTCUSDT", "BTCUSDT"], Interval.M1) == ["BTCUSDT"]
+        assert asked == ['["BTCUSDT"]'] and rest.weight_limit == 6000
+        with pytest.raises(BadInput, match=r"'NOPEUSDT'.*no such symbol"):
+            await rest.validate_symbols(["BTCUSDT", "NOPEUSDT"])
+        assert asked[1:] == ['["BTCUSDT","NOPEUSDT"]', "(all)"]
+        with pytest.raises(BadInput, match=r"'NOPEUSDT'.*no such symbol"):
+            await rest.validate_symbols(["NOPEUSDT"])
+        assert len(asked) == 3  # the whole listing, once fetched, answers every later check
 
 
 async def test_symbols_are_validated_against_trading_ones(ex: EmbeddedExchange) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -28,6 +29,7 @@ from tuichart.errors import BadInput, ExchangeError, RateLimited
 
 log = logging.getLogger(__name__)
 KLINES_LIMIT = 1000
+INFO_SYMBOLS_MAX = 100  # exchangeInfo's `symbols` list rides in the URL: past this, the whole listing
 T = TypeVar("T")
 
 
@@ -179,7 +181,7 @@ class RestClient:
 
     async def validate_symbols(self, symbols: Sequence[str]) -> list[str]:
         """The symbols, checked to be TRADING on this exchange (stream names must never be guessed)."""
-        info = await self.exchange_info()
+        info = await self._info_of(symbols)
         trading = set(info.trading)
         for s in symbols:
             if s not in trading:
@@ -187,6 +189,20 @@ class RestClient:
                 why = f"its status is {status}" if status else "no such symbol"
                 raise BadInput(f"unknown or not trading symbol {s!r} on {self.endpoints.name} ({why})")
         return list(dict.fromkeys(symbols))
+
+    async def _info_of(self, symbols: Sequence[str]) -> ExchangeInfo:
+        """exchangeInfo of just these symbols: a few KB where Binance's whole listing is megabytes, read before the
+        app can start. When one is unknown the exchange only says "Invalid symbol.", so the whole listing (fetched
+        once) then tells which one, and why."""
+        if self._info is not None or not symbols or len(symbols) > INFO_SYMBOLS_MAX:
+            return await self.exchange_info()
+        names = json.dumps(sorted(set(symbols)), separators=(",", ":"))
+        try:
+            info = await self.get("exchangeInfo", {"symbols": names}, weight=20, parse=parse_exchange_info)
+        except BadInput:
+            return await self.exchange_info()
+        self.weight_limit = info.weight_limit_1m
+        return info
 
     async def validate_series(self, symbols: Sequence[str], interval: Interval) -> list[str]:
         """The symbols checked to be TRADING and the interval checked to be offered (one kline asked for)."""
