@@ -116,6 +116,18 @@ def test_last_n_of_a_short_series_is_all_of_it_and_follows_older_writes(tmp_path
         assert store.load_candles(KEY, last=1500) == day[600:800] + day[1000:]
 
 
+def test_the_stored_span_holds_when_older_candles_are_written_first(tmp_path: Path, day: list[Candle]) -> None:
+    """A process whose first act on a series is writing older candles (a page back) still knows its newest."""
+    with Store.open(tmp_path) as store:
+        store.upsert(KEY, day[1000:])
+    with Store.open(tmp_path) as store:
+        store.upsert(KEY, day[600:700])
+        assert store.last_open_time(KEY) == day[-1].open_time
+        assert store.first_open_time(KEY) == day[600].open_time
+        assert store.load_candles(KEY, last=5) == day[-5:]
+        assert store.first_open_time(SeriesKey("ETHUSDT", Interval.M1)) is None
+
+
 def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Candle]) -> None:
     with Store.open(tmp_path) as store:
         assert store.upsert(KEY, day) == 1440

@@ -21,7 +21,7 @@ from tuichart.jobs.candle_diff import (
 from tuichart.jobs.indicator_rebuild import catch_up
 from tuichart.jobs.progress import Progress, no_progress
 from tuichart.store import Store
-from tuichart.store.queries import first_open_time, stored_text_rows
+from tuichart.store.queries import stored_text_rows
 from tuichart.timeparse import format_time
 
 
@@ -44,7 +44,7 @@ def check_span(key: SeriesKey, since: int | None, until: int | None, store: Stor
     else the newest closed one."""
     start = since
     if start is None:
-        first = first_open_time(store, key)
+        first = store.first_open_time(key)
         if first is None:
             raise BadInput(f"the store holds no {key} candles; give --since DATE to check a range of them")
         start = first

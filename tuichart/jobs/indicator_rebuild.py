@@ -10,7 +10,7 @@ from tuichart.domain import SeriesKey
 from tuichart.indicators import DEFAULT_STUDIES, MIN_WARMUP, compute
 from tuichart.jobs.progress import Progress, no_progress
 from tuichart.store import Columns, Store
-from tuichart.store.queries import first_open_time, first_without_indicators
+from tuichart.store.queries import first_without_indicators
 from tuichart.store.schema import INDICATOR_COLUMNS
 
 CHUNK = 500_000
@@ -26,7 +26,7 @@ def rebuild_series(
         return 0
     step = chunk * key.interval.nominal_ms
     warm: Columns | None = store.load_columns(key, last=MIN_WARMUP, until=since - 1) if since is not None else None
-    cursor = since if since is not None else (first_open_time(store, key) or 0)
+    cursor = since if since is not None else (store.first_open_time(key) or 0)
     total = store.count(key) if since is None else None
     task = f"indicators {key}"
     written = 0

@@ -1,4 +1,4 @@
-"""Questions the batch jobs ask the store beyond loading candles: spans, exact stored digits, missing rows."""
+"""Questions the batch jobs ask the store beyond loading candles: exact stored digits, missing rows."""
 
 from __future__ import annotations
 
@@ -11,13 +11,6 @@ _NO_INDICATORS = (
     "FROM klines k ANTI JOIN indicators i "
     'ON i.symbol = k.symbol AND i."interval" = k."interval" AND i.open_time = k.open_time '
 )
-
-
-def first_open_time(store: Store, key: SeriesKey) -> int | None:
-    """Open time of the series' oldest stored candle (None: nothing stored)."""
-    where, params = series_where(key)
-    value = store.query(f"SELECT epoch_ms(min(open_time)) FROM klines WHERE {where}", params)[0][0]
-    return int(value) if isinstance(value, int) else None
 
 
 def stored_text_rows(

@@ -59,8 +59,8 @@ class Store:
     ):
         self._db = StoreConnection(conn, mode, path, data_dir)
         self._created = created
-        self._last_open: dict[SeriesKey, int] = {}
-        self._first_open: dict[SeriesKey, int] = {}
+        self._spans: dict[SeriesKey, tuple[int, int] | None] = {}
+        """(oldest, newest) open time of each series asked about, None when none is stored; kept by upsert."""
         self.mode = mode
         self.path = path
         self.notice = notice
@@ -173,10 +173,9 @@ class Store:
         return rows
 
     def _note_span(self, key: SeriesKey, oldest: int, newest: int) -> None:
-        if newest > self._last_open.get(key, -1):
-            self._last_open[key] = newest
-        if key in self._first_open:
-            self._first_open[key] = min(self._first_open[key], oldest)
+        if key in self._spans:  # a series not asked about yet is asked in full when it is
+            span = self._spans[key]
+            self._spans[key] = (oldest, newest) if span is None else (min(span[0], oldest), max(span[1], newest))
 
     def record_exchange_gap(self, gap: Gap, checked_at_ms: int) -> None:
         """Remember a gap the exchange itself has, so it is not fetched again."""
@@ -263,26 +262,24 @@ class Store:
             return []
         return [FiredAlert(*row) for row in rows]  # type: ignore[arg-type]
 
+    def first_open_time(self, key: SeriesKey) -> int | None:
+        """Open time (ms) of the oldest stored candle of a series."""
+        span = self._span(key)
+        return None if span is None else span[0]
+
     def last_open_time(self, key: SeriesKey) -> int | None:
         """Open time (ms) of the newest stored candle of a series."""
-        if key not in self._last_open:  # every write goes through upsert, which keeps this up to date
-            row = self._query(
-                'SELECT epoch_ms(max(open_time)) FROM klines WHERE symbol = ? AND "interval" = ?',
-                [key.symbol, key.interval.value],
-            )
-            self._last_open[key] = row[0][0] if isinstance(row[0][0], int) else -1  # -1: none stored
-        value = self._last_open[key]
-        if value < 0:
-            return None
-        return value
+        span = self._span(key)
+        return None if span is None else span[1]
 
-    def _oldest_open(self, key: SeriesKey) -> int:
-        """Open time (ms) of the oldest stored candle of a series (kept up to date by upsert, like the newest)."""
-        if key not in self._first_open:
+    def _span(self, key: SeriesKey) -> tuple[int, int] | None:
+        if key not in self._spans:  # every write goes through upsert, which keeps it up to date from then on
             where, params = series_where(key)
-            row = self._query(f"SELECT epoch_ms(min(open_time)) FROM klines WHERE {where}", params)
-            self._first_open[key] = row[0][0] if isinstance(row[0][0], int) else 2**62
-        return self._first_open[key]
+            sql = f"SELECT epoch_ms(min(open_time)), epoch_ms(max(open_time)) FROM klines WHERE {where}"
+            row = self._query(sql, params)
+            oldest, newest = row[0]
+            self._spans[key] = (oldest, newest) if isinstance(oldest, int) and isinstance(newest, int) else None
+        return self._spans[key]
 
     def count(self, key: SeriesKey | None = None, *, since: int | None = None, until: int | None = None) -> int:
         """Stored candles of one series (opening in [since, until] when given), or of all."""
@@ -337,7 +334,8 @@ class Store:
                     "ORDER BY open_time",
                     [*params, since_ms],
                 )
-                if len(window["open_time"]) >= last or since_ms <= self._oldest_open(key):  # or all there is
+                oldest = self.first_open_time(key)
+                if len(window["open_time"]) >= last or oldest is None or since_ms <= oldest:  # or all there is
                     return {name: column[-last:] for name, column in window.items()}
         return self._last_n(where, params, last)
 
