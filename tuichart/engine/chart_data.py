@@ -73,6 +73,14 @@ class ChartData:
         assert series.forming is not None
         return series.forming
 
+    def candles(self, start: int, end: int) -> list[Candle]:
+        """Drawable candles [start, end): a slice of the closed ones, and the forming one when the range reaches it."""
+        series = self.track.series
+        candles = series.closed[start:end]
+        if end > len(series.closed) and series.forming is not None:
+            candles = [*candles, series.forming]
+        return candles
+
     def value(self, column: str, i: int) -> float:
         """An indicator value of candle i (NaN during warm-up)."""
         k = self._at[self._index[column]]
@@ -95,9 +103,7 @@ class ChartData:
         """OHLCV and indicator arrays of drawable candles [start, end)."""
         track = self.track
         closed = track.series.closed
-        candles = closed[start:end]
-        if end > len(closed) and track.series.forming is not None:
-            candles = [*candles, track.series.forming]
+        candles = self.candles(start, end)
         out = {
             "open": np.array([c.open for c in candles]),
             "high": np.array([c.high for c in candles]),
@@ -118,10 +124,7 @@ class ChartData:
 
     def heikin_ashi(self, start: int, end: int) -> dict[str, np.ndarray]:
         """Heikin-Ashi open/high/low/close of drawable candles [start, end), seeded from the first candle held."""
-        series = self.track.series
-        candles = series.closed[:end]
-        if end > len(series.closed) and series.forming is not None:
-            candles = [*candles, series.forming]
+        candles = self.candles(0, end)
         arrays = [np.array([getattr(c, f) for c in candles]) for f in ("open", "high", "low", "close")]
         ha = heikin_ashi_arrays(*arrays)
         return {f: a[start:end] for f, a in zip(("open", "high", "low", "close"), ha, strict=True)}
