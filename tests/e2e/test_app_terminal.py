@@ -112,6 +112,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, terminal: Terminal) ->
         assert terminal.exit_status() == 2
         screen = terminal.screen()
         assert "unknown or not trading symbol 'NOPEUSDT'" in screen and "Traceback" not in screen
+        assert not (tmp_path / "data").exists()  # checked before the store is opened (or made)
 
     no_tty = run_cli("BTCUSDT", "--data-dir", tmp_path / "data")  # stdin and stdout are pipes here
     assert no_tty.returncode == 2

@@ -8,7 +8,8 @@ import sys
 
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
-from tuichart.config import state_dir
+from tuichart.cli.overlap import while_importing_the_ui
+from tuichart.config import Settings, state_dir
 from tuichart.domain import Interval, normalize_symbol
 from tuichart.engine.endpoints import DemoMarket
 from tuichart.errors import BadInput
@@ -25,15 +26,13 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         raise BadInput("--fps must be between 0 and 60")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput("the app needs a terminal; for headless use try `tuichart record` (see --help)")
-    if (args.symbols or args.interval) and not args.demo:  # what was typed is checked; the config's list is not
-        check_on_exchange(settings, symbols if args.symbols else symbols[:1], interval)
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
     _size_from_the_terminal()
+    typed = [] if args.demo else symbols if args.symbols else symbols[:1] if args.interval else []
+    store = while_importing_the_ui(lambda: _checked_store(settings, typed, interval))
     from tuichart.tui import AppOptions, make_app
 
-    store = Store.open(settings.data_dir)
-    store.bound_memory()  # the app records every closed candle of its watchlist, as `record` does, for hours
     options = AppOptions(
         symbols=symbols,
         interval=interval,
@@ -58,6 +57,15 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return code or 0
+
+
+def _checked_store(settings: Settings, typed: list[str], interval: Interval) -> Store:
+    """The typed symbols checked on the exchange (the config's list is not), then the store, memory bounded."""
+    if typed:
+        check_on_exchange(settings, typed, interval)
+    store = Store.open(settings.data_dir)
+    store.bound_memory()  # the app records every closed candle of its watchlist, as `record` does, for hours
+    return store
 
 
 def _size_from_the_terminal() -> None:
