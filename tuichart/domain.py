@@ -233,6 +233,8 @@ class FeedStatus:
     state: FeedState
     detail: str = ""
     retry_in: float | None = None
+    connected: frozenset[SeriesKey] | None = None
+    """The series of a connection that just came up, to be filled in from REST (None: all of them when LIVE)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from tuichart.binance.presets import resolve_exchange
 from tuichart.binance.protocol import FrameParser, parse_klines
 from tuichart.binance.rest import RestClient
 from tuichart.domain import Interval, KlineEvent, SeriesKey
-from tuichart.exchange import EmbeddedExchange, demo_market
+from tuichart.exchange import EmbeddedExchange, Market, demo_market
 from tuichart.exchange.listing import CATALOG
 
 WATCHLIST = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
@@ -40,7 +40,7 @@ async def test_exchange_info_lists_hundreds_of_symbols_over_several_quotes(ex: E
     async with RestClient(resolve_exchange(ex.url)) as rest:  # what the app's `a` searches
         names = (await rest.exchange_info()).trading
     assert {"PEPEUSDT", "SHIBUSDT", "ETHBTC", "BTCTRY", "SOLFDUSD"} <= set(names) and len(names) == len(trading)
-    assert len(ex.market.bars) == len(WATCHLIST)  # listing symbols generates none of their candles
+    assert isinstance(ex.market, Market) and len(ex.market.bars) == len(WATCHLIST)  # listing generates no candles
 
 
 async def test_prices_span_tiny_coins_to_bitcoin_in_lira(ex: EmbeddedExchange) -> None:

@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from tuichart.binance.backoff import HEALTHY_AFTER, Backoff
+from tuichart.binance.connect_budget import ConnectBudget
 from tuichart.binance.protocol import ErrorReply, FrameParser, ServerShutdown
 from tuichart.domain import FeedState, FeedStatus, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import BadInput
@@ -21,6 +24,23 @@ from tuichart.errors import BadInput
 log = logging.getLogger(__name__)
 MAX_STREAMS = 1024
 StreamEvent = KlineEvent | TickerEvent | FeedStatus
+
+
+class Streams(Protocol):
+    """What the feed reads: a `KlineStream` (one connection) or a `StreamPool` (as many as the limits need)."""
+
+    parser: FrameParser
+
+    @property
+    def keys(self) -> list[SeriesKey]: ...
+
+    async def add(self, keys: Iterable[SeriesKey]) -> None: ...
+
+    async def remove(self, keys: Iterable[SeriesKey]) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def events(self) -> AsyncIterator[StreamEvent]: ...
 
 
 @dataclass(slots=True)
@@ -34,6 +54,13 @@ class StreamPolicy:
     max_age: float = 23.5 * 3600
     control_interval: float = 0.25  # at most 4 control messages a second; Binance cuts at 5
     open_timeout: float = 10.0
+    url_limit: int = 2000
+    """Characters of stream names the connect URL carries; the rest are subscribed right after (a URL of about
+    8 KB is refused by HTTP servers before any websocket opens)."""
+    subscribe_batch: int = 200
+    """Stream names per SUBSCRIBE message."""
+    per_connection: int = MAX_STREAMS
+    """Streams a `StreamPool` puts on one connection."""
 
 
 class KlineStream:
@@ -47,12 +74,15 @@ class KlineStream:
         tickers: bool = True,
         policy: StreamPolicy | None = None,
         parser: FrameParser | None = None,
+        budget: ConnectBudget | None = None,
     ) -> None:
         self.ws_base = ws_base.rstrip("/")
         self.policy = policy or StreamPolicy()
         self.parser = parser or FrameParser()
+        self.budget = budget or ConnectBudget()
         self.tickers = tickers
-        self._keys: list[SeriesKey] = []
+        self._keys: dict[SeriesKey, None] = {}
+        self._symbols: Counter[str] = Counter()
         self._pending_add: list[str] = []
         self._pending_remove: list[str] = []
         self._wake = asyncio.Event()
@@ -60,53 +90,89 @@ class KlineStream:
         self._closed = False
         self._next_id = 1
         self.connects = 0
+        self.take(keys)
+
+    def take(self, keys: Iterable[SeriesKey]) -> list[str]:
+        """Add series (the connect URL carries them when the stream is not running); returns the new stream names."""
+        names = []
         for key in keys:
             if key not in self._keys:
-                self._keys.append(key)
-        self._check_size()
+                names.append(key.stream)
+                if self.tickers and not self._symbols[key.symbol]:
+                    names.append(f"{key.symbol.lower()}@miniTicker")
+                self._keys[key] = None
+                self._symbols[key.symbol] += 1
+        if self.size > MAX_STREAMS:
+            raise BadInput(f"at most {MAX_STREAMS} streams fit on one connection")
+        return names
 
     @property
     def keys(self) -> list[SeriesKey]:
         """The series currently streamed."""
         return list(self._keys)
 
-    def _names(self, key: SeriesKey) -> list[str]:
-        names = [key.stream]
-        if self.tickers and all(k.symbol != key.symbol for k in self._keys if k != key):
-            names.append(f"{key.symbol.lower()}@miniTicker")
-        return names
+    def holds(self, symbol: str) -> bool:
+        """Whether a series of `symbol` is streamed here."""
+        return symbol in self._symbols
+
+    @property
+    def size(self) -> int:
+        """How many streams the current set is."""
+        return len(self._keys) + (len(self._symbols) if self.tickers else 0)
 
     def streams(self) -> list[str]:
         """Every stream name of the current set (lowercase symbols)."""
         names = [k.stream for k in self._keys]
         if self.tickers:
-            names += [f"{s.lower()}@miniTicker" for s in dict.fromkeys(k.symbol for k in self._keys)]
+            names += [f"{s.lower()}@miniTicker" for s in self._symbols]
         return names
 
-    def _check_size(self) -> None:
-        if len(self.streams()) > MAX_STREAMS:
-            raise BadInput(f"at most {MAX_STREAMS} streams fit on one connection")
-
     def url(self) -> str:
-        """The combined-stream URL with every stream in it."""
-        return f"{self.ws_base}/stream?streams={'/'.join(self.streams())}"
+        """The combined-stream URL with the first streams in it, as many as `url_limit` allows."""
+        return self._url(self._in_url())
+
+    def _url(self, names: list[str]) -> str:
+        return f"{self.ws_base}/stream?streams={'/'.join(names)}"
+
+    def _in_url(self) -> list[str]:
+        """The first of `streams()`, as many as the connect URL carries."""
+        names: list[str] = []
+        length = 0
+        for name in self.streams():
+            length += len(name) + 1
+            if length > self.policy.url_limit and names:
+                break
+            names.append(name)
+        return names
+
+    async def _subscribe_beyond(self, ws: ClientConnection, in_url: list[str]) -> None:
+        """SUBSCRIBE the streams the connect URL did not carry (those added while it connected too), in batches;
+        UNSUBSCRIBE what it carried but was removed meanwhile."""
+        carried, wanted = set(in_url), self.streams()
+        gone = [name for name in in_url if name not in set(wanted)]
+        if gone:
+            await self._send(ws, "UNSUBSCRIBE", gone)
+        rest = [name for name in wanted if name not in carried]
+        size = self.policy.subscribe_batch
+        for start in range(0, len(rest), size):
+            await self._send(ws, "SUBSCRIBE", rest[start : start + size])
 
     async def add(self, keys: Iterable[SeriesKey]) -> None:
         """Stream more series; the change goes out in one batched SUBSCRIBE."""
-        for key in keys:
-            if key not in self._keys:
-                self._pending_add += self._names(key)
-                self._keys.append(key)
-        self._check_size()
+        self._pending_add += self.take(keys)
         self._wake.set()
 
     async def remove(self, keys: Iterable[SeriesKey]) -> None:
         """Stop streaming series; the change goes out in one batched UNSUBSCRIBE."""
         for key in keys:
             if key in self._keys:
-                names = self._names(key)
-                self._keys.remove(key)
-                self._pending_remove += names
+                del self._keys[key]
+                self._pending_remove.append(key.stream)
+                self._symbols[key.symbol] -= 1
+                if not self._symbols[key.symbol]:
+                    del self._symbols[key.symbol]
+                    if self.tickers:
+                        self._pending_remove.append(f"{key.symbol.lower()}@miniTicker")
         self._wake.set()
 
     async def close(self) -> None:
@@ -127,9 +193,13 @@ class KlineStream:
                     continue
                 batch = list(dict.fromkeys(names))
                 names.clear()
-                await ws.send(msgspec.json.encode({"method": method, "params": batch, "id": self._next_id}).decode())
-                self._next_id += 1
-                await asyncio.sleep(self.policy.control_interval)
+                await self._send(ws, method, batch)
+
+    async def _send(self, ws: ClientConnection, method: str, names: list[str]) -> None:
+        """One control message, then the pause that keeps them under Binance's 5 a second."""
+        await ws.send(msgspec.json.encode({"method": method, "params": names, "id": self._next_id}).decode())
+        self._next_id += 1
+        await asyncio.sleep(self.policy.control_interval)
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         """Events as they arrive, FeedStatus on every connect and loss; reconnects until `close()`."""
@@ -137,9 +207,11 @@ class KlineStream:
         backoff = Backoff(policy.backoff_initial, 2.0, policy.backoff_cap, healthy_after=policy.healthy_after)
         while not self._closed:
             reason, urgent = "", False
+            await self.budget.take()
+            in_url = self._in_url()
             try:
                 async with connect(
-                    self.url(),
+                    self._url(in_url),
                     ping_interval=None,
                     open_timeout=self.policy.open_timeout,
                     close_timeout=1,
@@ -150,6 +222,7 @@ class KlineStream:
                     backoff.connected()
                     self._pending_add.clear()
                     self._pending_remove.clear()
+                    await self._subscribe_beyond(ws, in_url)
                     control = asyncio.create_task(self._control(ws))
                     try:
                         yield FeedStatus(FeedState.LIVE, self.ws_base)

@@ -115,6 +115,10 @@ def cmd_exchange(args: argparse.Namespace) -> int:
     """`tuichart exchange ...`: serve until Ctrl-C."""
     from tuichart.exchange import run_exchange
 
+    if sum(map(bool, (args.replay, args.synthetic, args.synthetic_market is not None))) > 1:
+        raise BadInput("choose one of --replay, --synthetic and --synthetic-market")
+    if args.synthetic_market is not None and args.synthetic_market < 1:
+        raise BadInput("--synthetic-market needs at least 1 symbol")
     if not args.replay and not args.synthetic:
         args.synthetic = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT"]
     replay = [Path(p) for p in args.replay]
@@ -131,7 +135,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
                 args.host,
                 args.port,
                 replay,
-                symbols,
+                args.synthetic_market if args.synthetic_market is not None else symbols,
                 args.speed,
                 args.seed,
                 args.faults,

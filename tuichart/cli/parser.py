@@ -59,6 +59,13 @@ def command_parser() -> argparse.ArgumentParser:
     ex.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     ex.add_argument("--replay", nargs="+", default=[], metavar="FILE", help="data.binance.vision kline zips/CSVs")
     ex.add_argument("--synthetic", nargs="+", default=[], metavar="SYMBOL", help="symbols of a synthetic market")
+    ex.add_argument(
+        "--synthetic-market",
+        type=int,
+        metavar="N",
+        help="a synthetic market of N symbols over the usual quote assets, generated as asked for, pushed at "
+        "Binance's cadence (faults 'delist@T' and 'list@T' change its listing)",
+    )
     ex.add_argument("--speed", type=float, default=1.0, help="market clock speed factor (default 1)")
     ex.add_argument("--start", metavar="DATE", help="where the replay clock starts (default: after 500 candles)")
     ex.add_argument("--seed", type=int, default=0, help="seed of the synthetic market and random faults")

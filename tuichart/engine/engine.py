@@ -12,7 +12,7 @@ from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.rules import AlertRule
 from tuichart.binance.protocol import Ticker24h
 from tuichart.binance.rest import RestClient
-from tuichart.binance.stream import KlineStream
+from tuichart.binance.stream_pool import StreamPool
 from tuichart.config_schema import NetworkSettings
 from tuichart.domain import FeedState, FeedStatus, Gap, Interval, KlineEvent, SeriesKey
 from tuichart.engine.durable import DurableProgress, Resume, resume_point
@@ -77,7 +77,7 @@ class MarketEngine:
         """The exchange's clock when the engine started (ms)."""
         self.started = False
         """True once the engine knows the exchange's symbols and streams."""
-        self.stream: KlineStream | None = None
+        self.stream: StreamPool | None = None
         self.feed: MarketFeed | None = None
         self._tracker: ClosedTracker | None = None
         self._subscribers: list[Subscriber] = []
@@ -107,7 +107,7 @@ class MarketEngine:
         else:
             progress = self._tracker = ClosedTracker(self.store, self.started_at)
         net = self.options.network
-        stream = KlineStream(
+        stream = StreamPool(
             self.rest.endpoints.ws_base, self._streamed(), tickers=self.options.tickers, policy=stream_policy(net)
         )
         self.stream = stream
@@ -265,9 +265,9 @@ class MarketEngine:
     async def _resubscribe(self, old: list[SeriesKey]) -> None:
         if self.feed is None:  # not started: the next start streams what is asked for now
             return
-        new = self._streamed()
-        await self.feed.unwatch([k for k in old if k not in new])
+        new = self._streamed()  # added first: a connection whose series all change keeps running
         await self.feed.watch([k for k in new if k not in old])
+        await self.feed.unwatch([k for k in old if k not in new])
 
     async def tickers(self, symbols: Sequence[str]) -> list[Ticker24h]:
         """24 h tickers, to fill the watchlist before the first stream push."""

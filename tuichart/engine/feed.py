@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tuichart.binance.backoff import Backoff
 from tuichart.binance.rest import RestClient
-from tuichart.binance.stream import KlineStream
+from tuichart.binance.stream import Streams
 from tuichart.candle_check import candle_problem
 from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
 from tuichart.errors import TuichartError
@@ -77,7 +77,7 @@ class MarketFeed:
     def __init__(
         self,
         rest: RestClient,
-        stream: KlineStream,
+        stream: Streams,
         *,
         last_closed: Callable[[SeriesKey], int | None],
         stored: Callable[[SeriesKey, int], bool] | None = None,
@@ -277,8 +277,10 @@ class MarketFeed:
         self._reported.add((key, first))
         return Gap(key, first, last, count_candles(key, first, last))
 
-    async def _backfill_all(self, now: int, *, gap: bool = True) -> AsyncIterator[FeedEvent]:
-        for key in self.stream.keys:
+    async def _backfill_all(
+        self, now: int, *, gap: bool = True, keys: Iterable[SeriesKey] | None = None
+    ) -> AsyncIterator[FeedEvent]:
+        for key in self.stream.keys if keys is None else [k for k in self.stream.keys if k in keys]:
             async for ev in self._backfill(key, now, gap=gap):
                 yield ev
 
@@ -303,14 +305,14 @@ class MarketFeed:
         async for ev in self.stream.events():
             if isinstance(ev, FeedStatus):
                 yield ev
-                if ev.state is FeedState.LIVE:
+                if ev.connected is not None or ev.state is FeedState.LIVE:  # these series' connection came up
                     # Never the local clock: judged by it, a replayed or skewed exchange's forming candle looks closed.
                     self.clock = max(self.clock, await self._server_now(self.clock))
                     if self.clock:
-                        async for item in self._backfill_all(self.clock):
+                        async for item in self._backfill_all(self.clock, keys=ev.connected):
                             yield item
                     else:  # filled in once the first event tells the exchange's time
-                        self._stale.update(self.stream.keys)
+                        self._stale.update(ev.connected if ev.connected is not None else self.stream.keys)
                 continue
             if isinstance(ev, KlineEvent) and self._refused(ev.key, ev.candle, self._stream_problem(ev, self.clock)):
                 continue

@@ -72,6 +72,11 @@ class Bars:
     def __len__(self) -> int:
         return len(self.open_time)
 
+    def slice(self, lo: int, hi: int) -> Bars:
+        """Candles lo..hi-1 (views, not copies)."""
+        units = self.units[lo:hi] if self.units is not None else None
+        return Bars(self.step, **{f: getattr(self, f)[lo:hi] for f in FIELDS}, units=units)
+
     def append(self, other: Bars) -> None:
         """Add later candles."""
         for f in FIELDS:
@@ -87,7 +92,7 @@ def _exact(units: np.ndarray, lo: int, hi: int) -> tuple[int, ...]:
     return (o, h, low, c, *(sum(rows[:, j]) for j in range(4, len(DECIMAL_FIELDS))))
 
 
-def _aggregate(b: Bars, lo: int, hi: int, open_time: int, close_time: int) -> Candle:
+def aggregate_bars(b: Bars, lo: int, hi: int, open_time: int, close_time: int) -> Candle:
     if b.units is not None:
         texts = tuple(map(text8, _exact(b.units, lo, hi)))
         o, h, low, c, v, q, tv, tq = map(float, texts)
@@ -163,6 +168,29 @@ class Source(Protocol):
         ...
 
 
+class ServedMarket(Protocol):
+    """What the exchange's REST and websocket handlers read: a `Market` or a `WideMarket`."""
+
+    halted: dict[str, tuple[str, str]]
+
+    @property
+    def listing(self) -> dict[str, tuple[str, str]]: ...
+
+    def clock_ms(self) -> int: ...
+
+    def symbols(self) -> list[str]: ...
+
+    def lists(self, symbol: str) -> bool: ...
+
+    def supports(self, interval: Interval) -> bool: ...
+
+    def candle_at(self, key: SeriesKey, open_time: int, now: int) -> Candle | None: ...
+
+    def candles(self, key: SeriesKey, start: int, end: int, now: int, limit: int, newest: bool) -> list[Candle]: ...
+
+    def ticker(self, symbol: str, now: int) -> TickerEvent | None: ...
+
+
 SecondsOf = Callable[[str, Bars, int], Bars]
 MAX_LOADED = 48  # symbols a generated market keeps besides the pinned ones; others are generated again when asked
 _MAX_SECONDS = 256
@@ -187,6 +215,8 @@ class Market:
     step: int = 60_000
     pinned: set[str] = field(default_factory=set)
     """Symbols whose candles are never dropped."""
+    halted: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Symbols no longer trading (status BREAK), with base and quote asset."""
     _wall0: float = field(default_factory=time.monotonic)
     _seconds: OrderedDict[tuple[str, int], Bars] = field(default_factory=OrderedDict)
 
@@ -280,8 +310,8 @@ class Market:
             if i < 0 or open_time >= int(b.open_time[i]) + b.step:
                 return None
             fine = self._seconds_in(key.symbol, b, i)
-            return _candle_in(fine, key.interval, open_time, now, lambda j: _partial(fine, j, _frac(fine, j, now)))
-        return _candle_in(b, key.interval, open_time, now, lambda j: self._forming(key.symbol, b, j, now))
+            return candle_in(fine, key.interval, open_time, now, lambda j: _partial(fine, j, _frac(fine, j, now)))
+        return candle_in(b, key.interval, open_time, now, lambda j: self._forming(key.symbol, b, j, now))
 
     def _forming(self, symbol: str, b: Bars, i: int, now: int) -> Candle:
         """Base candle `i` as it stands at `now`: from its one-second candles when there are any."""
@@ -293,7 +323,7 @@ class Market:
         if k == 0:
             return part
         t = int(b.open_time[i])
-        return _merge(_aggregate(fine, 0, k, t, t + b.step - 1), part, t, t + b.step - 1)
+        return _merge(aggregate_bars(fine, 0, k, t, t + b.step - 1), part, t, t + b.step - 1)
 
     def _seconds_in(self, symbol: str, b: Bars, i: int) -> Bars:
         assert self.seconds_of is not None
@@ -341,7 +371,12 @@ def _frac(b: Bars, i: int, now: int) -> float:
     return (now - int(b.open_time[i])) / b.step
 
 
-def _candle_in(b: Bars, iv: Interval, open_time: int, now: int, forming: Callable[[int], Candle]) -> Candle | None:
+def forming_in(b: Bars, i: int, now: int) -> Candle:
+    """Base candle `i` as it stands at market time `now`."""
+    return _partial(b, i, _frac(b, i, now))
+
+
+def candle_in(b: Bars, iv: Interval, open_time: int, now: int, forming: Callable[[int], Candle]) -> Candle | None:
     """The candle of `iv` opening at `open_time` from candles of `b`; `forming(i)` gives candle i before its close."""
     close_time = iv.close_time(open_time)
     lo = int(np.searchsorted(b.open_time, open_time, "left"))
@@ -350,10 +385,10 @@ def _candle_in(b: Bars, iv: Interval, open_time: int, now: int, forming: Callabl
         return None
     last = hi - 1
     if int(b.open_time[last]) + b.step - 1 <= now:
-        return _aggregate(b, lo, hi, open_time, close_time)
+        return aggregate_bars(b, lo, hi, open_time, close_time)
     part = forming(last)
     if last > lo:
-        return _merge(_aggregate(b, lo, last, open_time, close_time), part, open_time, close_time)
+        return _merge(aggregate_bars(b, lo, last, open_time, close_time), part, open_time, close_time)
     return Candle(
         open_time,
         part.open,

@@ -19,6 +19,9 @@ Hostile frames on every connection: `garbage` (a malformed text frame and a bina
 `future` (a closed kline dated 2100-01-01), `nonfinite` (the last closed candle again with NaN and infinite
 prices), `negative` (the last closed candle again with negative prices) and `unsubscribed` (a closed kline of a
 symbol nobody subscribed to).
+
+Market events of a `--synthetic-market`: `delist` (a symbol stops trading: status BREAK, its streams fall silent)
+and `list` (a new symbol starts trading).
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ CONNECTION_KINDS = ("drop", "close1006", "close1008", "shutdown", "silence", "ht
 HOSTILE_KINDS = (
     "close1011", "http418", "notjson", "burst5xx", "garbage", "future", "nonfinite", "negative", "unsubscribed",
 )  # fmt: skip
-KINDS = CONNECTION_KINDS + HOSTILE_KINDS
+MARKET_KINDS = ("delist", "list")
+KINDS = CONNECTION_KINDS + HOSTILE_KINDS + MARKET_KINDS
 REST_KINDS = frozenset({"http5xx", "http429", "http418", "notjson", "burst5xx"})
-SOCKET_KINDS = frozenset(KINDS) - REST_KINDS
+SOCKET_KINDS = frozenset(KINDS) - REST_KINDS - frozenset(MARKET_KINDS)
 BURST = 8  # REST requests failed by one `burst5xx`
 
 

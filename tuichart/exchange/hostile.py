@@ -9,12 +9,12 @@ import msgspec
 
 from tuichart.binance.encoding import kline_payload
 from tuichart.domain import Candle, SeriesKey, revalued
-from tuichart.exchange.candles import Market
+from tuichart.exchange.candles import ServedMarket
 
 FAR_FUTURE_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
 
 
-def _last_closed(key: SeriesKey, market: Market, now: int) -> Candle:
+def _last_closed(key: SeriesKey, market: ServedMarket, now: int) -> Candle:
     iv = key.interval
     open_time = iv.open_time(iv.open_time(now) - 1)
     candle = market.candle_at(key, open_time, iv.close_time(open_time))
@@ -23,7 +23,7 @@ def _last_closed(key: SeriesKey, market: Market, now: int) -> Candle:
     return candle
 
 
-def hostile_kline(kind: str, key: SeriesKey, market: Market) -> tuple[str, dict[str, Any]]:
+def hostile_kline(kind: str, key: SeriesKey, market: ServedMarket) -> tuple[str, dict[str, Any]]:
     """(stream name, payload) of a closed kline of `kind`: future, nonfinite, negative or unsubscribed."""
     now = market.clock_ms()
     last = _last_closed(key, market, now)

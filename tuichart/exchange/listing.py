@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import zlib
 from dataclasses import dataclass
 
@@ -111,3 +112,34 @@ def made_up(symbol: str) -> Listed:
 
 
 CATALOG: dict[str, Listed] = _catalog()
+
+
+_SYLLABLES = ("ka", "zo", "ri", "ne", "tu", "lo", "mi", "xa", "vo", "pe", "du", "si", "qu", "ra", "fe", "gi", "bo")
+_MADE_UP_QUOTES = (("USDT", 0.55), ("FDUSD", 0.1), ("USDC", 0.1), ("BTC", 0.1), ("TRY", 0.08), ("ETH", 0.04),
+                   ("BNB", 0.03))  # fmt: skip
+_QUOTE_USD = {quote: usd for quote, usd, *_ in _QUOTES}
+
+
+def wide_listing(n: int, seed: int = 0) -> dict[str, Listed]:
+    """`n` symbols: the catalog's, busiest first, then made-up ones over the usual quote assets, priced from 1e-8
+    to 1e5 in their quote asset."""
+    known = sorted(CATALOG.items(), key=lambda item: (item[1].quote != "USDT", -item[1].price * item[1].volume))
+    out = dict(known[:n])
+    rng = random.Random(seed)
+    while len(out) < n:
+        symbol, listed = made_up_symbol(rng)
+        out.setdefault(symbol, listed)
+    return out
+
+
+def made_up_symbol(rng: random.Random) -> tuple[str, Listed]:
+    """A plausible new symbol: a made-up base over a usual quote asset, priced from 1e-8 to 1e5."""
+    quotes, weights = zip(*_MADE_UP_QUOTES, strict=True)
+    base = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).upper()
+    if rng.random() < 0.05:
+        base = "1000" + base
+    quote = rng.choices(quotes, weights)[0]
+    usd = 10 ** rng.uniform(-6, 4)
+    price = min(1e5, max(MIN_PRICE, usd / _QUOTE_USD[quote]))
+    volume = _USDT_NOTIONAL_1M * 0.01 / (1 + rng.random() * 50) / usd
+    return base + quote, Listed(base, quote, float(f"{price:.5g}"), float(f"{volume:.3g}"))

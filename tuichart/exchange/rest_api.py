@@ -13,7 +13,7 @@ from aiohttp import web
 
 from tuichart.binance.encoding import fmt8, kline_row
 from tuichart.domain import Interval, SeriesKey
-from tuichart.exchange.candles import Market
+from tuichart.exchange.candles import ServedMarket
 
 _SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 DELISTED = "LUNCBTC"  # offered with status BREAK, as delisted symbols are
@@ -56,7 +56,7 @@ class WeightMeter:
         return used + weight
 
 
-def _symbol(q: dict[str, str], market: Market, required: bool = True) -> str | None:
+def _symbol(q: dict[str, str], market: ServedMarket, required: bool = True) -> str | None:
     sym = q.get("symbol")
     if sym is None:
         if required:
@@ -66,7 +66,7 @@ def _symbol(q: dict[str, str], market: Market, required: bool = True) -> str | N
         raise ApiError(
             400, -1100, "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'."
         )
-    if not market.lists(sym):
+    if not market.lists(sym) and sym not in market.halted:  # a halted symbol's candles are still served
         raise ApiError(400, -1121, "Invalid symbol.")
     return sym
 
@@ -85,7 +85,7 @@ def _int(q: dict[str, str], name: str) -> int | None:
 class RestApi:
     """Request handlers bound to a market, a weight budget and pending injected faults."""
 
-    def __init__(self, market: Market, weight_limit: int) -> None:
+    def __init__(self, market: ServedMarket, weight_limit: int) -> None:
         self.market = market
         self.meter = WeightMeter(weight_limit)
         self.pending: deque[str] = deque()
@@ -164,8 +164,10 @@ class RestApi:
             }
             for s, (base, quote) in sorted(self.market.listing.items())
         ]
-        if not self.market.lists(DELISTED):
-            info.append({"symbol": DELISTED, "status": "BREAK", "baseAsset": "LUNC", "quoteAsset": "BTC"})
+        halted = {DELISTED: ("LUNC", "BTC"), **self.market.halted}
+        for symbol, (base, quote) in sorted(halted.items()):
+            if not self.market.lists(symbol):
+                info.append({"symbol": symbol, "status": "BREAK", "baseAsset": base, "quoteAsset": quote})
         if wanted is not None:
             info = [s for s in info if s["symbol"] in wanted]
         return {

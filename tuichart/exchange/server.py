@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -13,11 +14,13 @@ from types import TracebackType
 
 from aiohttp import web
 
-from tuichart.exchange.candles import Market
-from tuichart.exchange.faults import BURST, SOCKET_KINDS, FaultPlan, parse_faults
+from tuichart.errors import BadInput
+from tuichart.exchange.candles import ServedMarket
+from tuichart.exchange.faults import BURST, MARKET_KINDS, SOCKET_KINDS, FaultPlan, parse_faults
 from tuichart.exchange.rest_api import RestApi
-from tuichart.exchange.sources import replay_market, synthetic_market
+from tuichart.exchange.sources import replay_market, synthetic_market, wide_market
 from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub
+from tuichart.exchange.wide import WideMarket
 from tuichart.plural import plural
 
 log = logging.getLogger(__name__)
@@ -28,20 +31,24 @@ class EmbeddedExchange:
 
     def __init__(
         self,
-        market: Market,
+        market: ServedMarket,
         *,
         faults: FaultPlan | None = None,
         weight_limit: int = 6000,
         ping_interval: float = 20.0,
         forming_every: float = FORMING_WALL_SECONDS,
+        updates_per_candle: int = 4,
     ) -> None:
         self.market = market
         self.faults = faults
         self.fault_counts: Counter[str] = Counter()
         self.rest = RestApi(market, weight_limit)
-        self.hub = StreamHub(market, ping_interval, forming_every=forming_every)
+        self.hub = StreamHub(market, ping_interval, updates_per_candle, forming_every)
         if faults is not None:
             self.rest.retry_after = faults.retry_after
+        self.market_events: list[tuple[str, str]] = []
+        """(kind, symbol) of each `delist` and `list`, in order."""
+        self._events = random.Random(faults.seed if faults is not None else 0)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._url = ""
@@ -87,7 +94,9 @@ class EmbeddedExchange:
         """Inject one fault now; `seconds` is how long a silence (1 s unless given) or a REST outage lasts."""
         self.fault_counts[kind] += 1
         log.info("injecting fault %s", kind)
-        if kind in SOCKET_KINDS:
+        if kind in MARKET_KINDS:
+            self._market_event(kind)
+        elif kind in SOCKET_KINDS:
             await self.hub.inject(kind, 1.0 if seconds is None else seconds)
         elif kind == "burst5xx" and seconds:
             self.rest.failing_until = time.monotonic() + seconds
@@ -95,6 +104,20 @@ class EmbeddedExchange:
             self.rest.pending.extend(["http5xx"] * BURST)
         else:
             self.rest.pending.append(kind)
+
+    def _market_event(self, kind: str) -> None:
+        """Delist a trading symbol or list a new one (a wide synthetic market only), and say which."""
+        market = self.market
+        if not isinstance(market, WideMarket):
+            raise BadInput(f"{kind}: only a --synthetic-market lists and delists symbols")
+        if kind == "delist":
+            symbol = self._events.choice(market.symbols())
+            market.halt(symbol)
+        else:
+            symbol, listed = market.new_symbol(self._events)
+            market.list_new(symbol, listed)
+        self.market_events.append((kind, symbol))
+        log.info("%sed %s", kind, symbol)
 
     async def _run_faults(self, plan: FaultPlan) -> None:
         loop = asyncio.get_running_loop()
@@ -117,7 +140,7 @@ async def run_exchange(
     host: str,
     port: int,
     replay: Sequence[Path],
-    synthetic: Sequence[str],
+    synthetic: Sequence[str] | int,
     speed: float,
     seed: int,
     faults: str | None,
@@ -125,13 +148,21 @@ async def run_exchange(
     *,
     start_ms: int | None = None,
 ) -> None:
-    """`tuichart exchange`: serve until cancelled."""
+    """`tuichart exchange`: serve until cancelled; `synthetic` is symbols, or a market's size."""
     plan = parse_faults(faults) if faults else None
+    market: ServedMarket
     if replay:
         market = replay_market(replay, speed=speed, start_ms=start_ms)
+    elif isinstance(synthetic, int):
+        market = wide_market(synthetic, seed=seed, speed=speed, now_ms=start_ms)
     else:
         market = synthetic_market(synthetic, seed=seed, speed=speed, now_ms=start_ms)
-    ex = EmbeddedExchange(market, faults=plan)
+    wide = isinstance(market, WideMarket)
+    events = sorted({f.kind for f in plan.timed if f.kind in MARKET_KINDS}) if plan is not None else []
+    if events and not wide:
+        raise BadInput(f"{events[0]}: only a --synthetic-market lists and delists symbols")
+    # a wide market pushes at Binance's cadence (about every 2 s a stream), whatever the speed
+    ex = EmbeddedExchange(market, faults=plan, updates_per_candle=0 if wide else 4)
     url = await ex.start(host, port)
     symbols = plural(len(market.listing), "symbol")
     announce(f"tuichart exchange listening on {url} ({symbols}, speed x{speed:g}); use --exchange {url}")

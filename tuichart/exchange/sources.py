@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,9 +11,10 @@ from tuichart.binance.vision import key_from_name, read_kline_file
 from tuichart.domain import Candle
 from tuichart.errors import BadInput
 from tuichart.exchange.candles import Bars, Market
-from tuichart.exchange.listing import CATALOG, Listed, made_up
+from tuichart.exchange.listing import CATALOG, Listed, made_up, wide_listing
 from tuichart.exchange.seconds import seconds_of
 from tuichart.exchange.synthetic import DAY_MS, SyntheticSource
+from tuichart.exchange.wide import WideMarket
 
 REPLAY_HISTORY = 500
 
@@ -50,6 +52,19 @@ def synthetic_market(
         raise BadInput("give at least one symbol for the synthetic market")
     listing = {s: made_up(s) for s in symbols}
     return _generated(listing, symbols, seed, speed, history_days, now_ms, anchored=False)
+
+
+def wide_market(n: int, *, seed: int = 0, speed: float = 1.0, now_ms: int | None = None) -> WideMarket:
+    """A synthetic market of `n` symbols (`wide_listing`), generated an hour at a time when asked for: most listed
+    400 days ago, one in ten between 1 and 20 days ago (short histories)."""
+    if n < 1:
+        raise BadInput("--synthetic-market needs at least 1 symbol")
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    listed = wide_listing(n, seed)
+    rng = random.Random(seed)
+    day = DAY_MS
+    since = {s: now - (rng.randint(1, 20) if rng.random() < 0.1 else 400) * day for s in listed}
+    return WideMarket(listed, {s: t - t % day for s, t in since.items()}, now, seed, speed)
 
 
 def demo_market(

@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from tuichart.binance.encoding import kline_payload, mini_ticker_payload
 from tuichart.domain import Interval, SeriesKey
-from tuichart.exchange.candles import Market
+from tuichart.exchange.candles import ServedMarket
 from tuichart.exchange.hostile import hostile_kline
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ class KlineState:
     open_time: int | None = None
     pushed_at_market: int = 0
     pushed_at_wall: float = 0.0
+    due_market: int = 0
+    """Nothing is due before this market time (the next open or the next update by market time)..."""
+    due_wall: float = 0.0
+    """...nor before this wall time (the next update by wall time)."""
 
 
 @dataclass(eq=False)
@@ -48,7 +52,7 @@ class Connection:
     silent_until: float = 0.0
     received: deque[float] = field(default_factory=deque)
 
-    def subscribe(self, names: list[str], market: Market) -> None:
+    def subscribe(self, names: list[str], market: ServedMarket) -> None:
         """Add streams; an unknown or uppercase name is accepted and sends nothing, as on Binance."""
         for name in names:
             if name in self.streams:
@@ -88,9 +92,9 @@ class StreamHub:
 
     def __init__(
         self,
-        market: Market,
+        market: ServedMarket,
         ping_interval: float,
-        updates_per_candle: int = 4,
+        updates_per_candle: int = 4,  # 0: updates by wall time only, as Binance pushes
         forming_every: float = FORMING_WALL_SECONDS,
     ) -> None:
         self.market = market
@@ -187,33 +191,41 @@ class StreamHub:
     async def _push(self, conn: Connection, now: int, wall: float, send_tickers: bool) -> None:
         silent = wall < conn.silent_until
         for name, st in conn.klines.items():
+            if now < st.due_market and wall < st.due_wall:
+                continue  # most streams at most ticks: nothing closed, no update due
             iv = st.key.interval
             cur = iv.open_time(now)
-            if st.open_time is None or silent:
+            if st.open_time is None:
                 st.open_time = cur
-                if silent:
-                    continue
+            if silent or not self.market.lists(st.key.symbol):
+                st.open_time = cur  # a halted symbol's streams fall silent, as on Binance
+                st.due_market, st.due_wall = iv.next_open(cur), wall + self.forming_every
+                continue
             while st.open_time < cur:
                 final = self.market.candle_at(st.key, st.open_time, iv.close_time(st.open_time))
                 if final is not None:
                     await conn.send(name, kline_payload(st.key, final, True, now))
                 st.open_time = iv.next_open(st.open_time)
                 st.pushed_at_market = 0
-            step = max(1, (iv.close_time(cur) - cur) // self.updates_per_candle)
-            if now - st.pushed_at_market >= step or wall - st.pushed_at_wall >= self.forming_every:
+            step = (iv.close_time(cur) - cur) // self.updates_per_candle if self.updates_per_candle else 2**62
+            if now - st.pushed_at_market >= max(1, step) or wall - st.pushed_at_wall >= self.forming_every:
                 forming = self.market.candle_at(st.key, cur, now)
                 if forming is not None:
                     await conn.send(name, kline_payload(st.key, forming, False, now))
                 st.pushed_at_market, st.pushed_at_wall = now, wall
+            st.due_market = min(iv.next_open(cur), st.pushed_at_market + max(1, step))
+            st.due_wall = st.pushed_at_wall + self.forming_every
         if send_tickers and not silent:
             for sym in sorted(conn.tickers):
-                t = self.market.ticker(sym, now)
+                t = self.market.ticker(sym, now) if self.market.lists(sym) else None
                 if t is not None:
                     await conn.send(f"{sym.lower()}@miniTicker", mini_ticker_payload(t))
 
-    async def inject(self, kind: str, seconds: float) -> None:
-        """Apply a socket fault to every open connection."""
+    async def inject(self, kind: str, seconds: float, only: str | None = None) -> None:
+        """Apply a socket fault to every open connection, or to those streaming `only`."""
         for conn in list(self.connections):
+            if only is not None and only not in conn.streams:
+                continue
             with contextlib.suppress(Exception):
                 if kind in ("drop", "close1006"):
                     transport = conn.request.transport
