@@ -172,9 +172,9 @@ class RestClient:
         """The exchange's clock in ms."""
         return await self.get("time", parse=lambda body: int(body["serverTime"]))
 
-    async def exchange_info(self) -> ExchangeInfo:
-        """exchangeInfo (fetched once); also learns the request-weight limit."""
-        if self._info is None:
+    async def exchange_info(self, *, fresh: bool = False) -> ExchangeInfo:
+        """exchangeInfo (fetched once, or again when `fresh`); also learns the request-weight limit."""
+        if self._info is None or fresh:
             self._info = await self.get("exchangeInfo", weight=20, parse=parse_exchange_info)
             self.weight_limit = self._info.weight_limit_1m
         return self._info

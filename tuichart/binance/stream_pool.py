@@ -75,10 +75,11 @@ class StreamPool:
             if home is not None and self._room(home, planned) >= len(new):
                 conn = home
             else:  # on a full home connection's neighbour the symbol's mini-ticker comes twice, which is harmless
-                conn = next((c for c in self.connections if self._room(c, planned) > len(new)), None) or self._new()
+                need = len(new) + self.tickers
+                conn = next((c for c in self.connections if self._room(c, planned) >= need), None) or self._new()
                 self._home.setdefault(symbol, conn)
             placed.setdefault(conn, []).extend(new)
-            planned[conn] = planned.get(conn, 0) + len(new) + 1
+            planned[conn] = planned.get(conn, 0) + len(new) + self.tickers
         return placed
 
     def _room(self, conn: KlineStream, planned: dict[KlineStream, int]) -> int:

@@ -127,6 +127,8 @@ def cmd_exchange(args: argparse.Namespace) -> int:
             raise BadInput(f"{p}: no such file")
     if args.speed <= 0:
         raise BadInput("--speed must be above 0")
+    if args.weight_limit < 1:
+        raise BadInput("--weight-limit must be at least 1")
     start = parse_time(args.start) if args.start else None
     symbols = [normalize_symbol(s) for s in args.synthetic]
     try:
@@ -141,6 +143,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
                 args.faults,
                 result,
                 start_ms=start,
+                weight_limit=args.weight_limit,
             )
         )
     except OSError as exc:
@@ -164,12 +167,25 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     """`tuichart record SYMBOL ... -i INTERVAL [--duration S]`."""
     from tuichart.cli.record_command import record
+    from tuichart.cli.record_market import MarketChoice
 
     max_backfill = _max_backfill(args.max_backfill)
     settings, _ = command_settings(args)
-    interval = Interval.parse(args.interval)
+    intervals = list(dict.fromkeys(Interval.parse(text.strip()) for text in args.interval.split(",") if text.strip()))
+    if not intervals:
+        raise BadInput("-i needs an interval, e.g. -i 1m or -i 1m,1h")
+    if args.all == bool(args.symbols):
+        raise BadInput("name the symbols to record, or --all (every TRADING symbol of the --quote assets)")
+    if args.relist_every <= 0:
+        raise BadInput("--relist-every must be above 0 seconds")
+    market = None
+    if args.all:
+        quotes = [q.strip().upper() for q in args.quote.split(",") if q.strip()]
+        market = MarketChoice(quotes, args.relist_every)
     symbols = [normalize_symbol(s) for s in args.symbols]
-    code: int = record(settings, symbols, interval, args.duration, demo=args.demo, max_backfill=max_backfill)
+    code: int = record(
+        settings, symbols, intervals, args.duration, demo=args.demo, max_backfill=max_backfill, market=market
+    )
     return code
 
 

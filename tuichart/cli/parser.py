@@ -72,6 +72,9 @@ def command_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--faults", metavar="SPEC", help="faults to inject, e.g. 'drop@5,http5xx@10' or 'random:every=2,seed=1'"
     )
+    ex.add_argument(
+        "--weight-limit", type=int, default=6000, help="REST request weight allowed a minute (default 6000, as Binance)"
+    )
     ex.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     imp = sub.add_parser(
@@ -104,8 +107,18 @@ def command_parser() -> argparse.ArgumentParser:
         "the config file are evaluated on the recorded series: fired alerts are printed, stored (alerts_fired) "
         "and delivered on the [notify] channels.",
     )
-    rec.add_argument("symbols", nargs="+", metavar="SYMBOL")
-    rec.add_argument("-i", "--interval", default="1m")
+    rec.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to record (or --all)")
+    rec.add_argument(
+        "--all",
+        action="store_true",
+        help="record every TRADING symbol of the --quote assets; exchangeInfo is read again every --relist-every "
+        "seconds, so new listings are added and delisted or halted symbols dropped",
+    )
+    rec.add_argument("--quote", default="USDT", metavar="ASSET[,ASSET]", help="quote assets for --all (default USDT)")
+    rec.add_argument(
+        "--relist-every", type=float, default=3600.0, metavar="SECONDS", help="with --all (default 3600)"
+    )
+    rec.add_argument("-i", "--interval", default="1m", metavar="INTERVAL[,INTERVAL]", help="e.g. 1m or 1m,1h")
     rec.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
     rec.add_argument(
         "--max-backfill",

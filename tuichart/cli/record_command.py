@@ -9,6 +9,7 @@ import signal
 from tuichart.alerts import FiredAlert
 from tuichart.alerts.rules import AlertRule
 from tuichart.cli.output import result, say
+from tuichart.cli.record_market import MarketChoice, market_line, relist_forever
 from tuichart.cli.record_report import BackfillBars, announce_resume, report_event
 from tuichart.config import Settings
 from tuichart.domain import Interval, SeriesKey
@@ -30,30 +31,39 @@ EXIT_INTERRUPTED = 130
 def record(
     settings: Settings,
     symbols: list[str],
-    interval: Interval,
+    intervals: list[Interval],
     duration: float | None,
     *,
     demo: bool,
     max_backfill: int = DEFAULT_MAX_BACKFILL,
+    market: MarketChoice | None = None,
 ) -> int:
-    """`tuichart record`: stream closed candles into the store until Ctrl-C or `duration` seconds, with alerts."""
-    return asyncio.run(_record(settings, symbols, interval, duration, demo, max_backfill))
+    """`tuichart record`: stream closed candles of `symbols` (or of the `market`) at each of `intervals` into the
+    store until Ctrl-C or `duration` seconds, with alerts."""
+    return asyncio.run(_record(settings, symbols, intervals, duration, demo, max_backfill, market))
 
 
 async def _record(
     settings: Settings,
     symbols: list[str],
-    interval: Interval,
+    intervals: list[Interval],
     duration: float | None,
     demo: bool,
     max_backfill: int,
+    market: MarketChoice | None,
 ) -> int:
+    interval = intervals[0]
     async with (
         exchange_endpoints(settings.exchange, DemoMarket() if demo else None, symbols) as endpoints,
         rest_client(endpoints, settings.network) as rest,
     ):
-        valid = await rest.validate_series(symbols, interval)
-        keys = [SeriesKey(s, interval) for s in valid]
+        if market is not None:
+            valid = market.checked(await rest.exchange_info())
+        else:
+            valid = await rest.validate_series(symbols, interval)
+        for other in intervals[1:]:
+            await rest.validate_series(valid[:1], other)
+        keys = [SeriesKey(s, iv) for s in valid for iv in intervals]
         _warn_unwatched(settings.alerts, keys)
         store = Store.open(settings.data_dir, fallback=False)
         store.bound_memory()
@@ -88,34 +98,49 @@ async def _record(
 
         engine.subscribe(seen)
         stop = asyncio.Event()
+        relisting: asyncio.Task[None] | None = None
         try:
-            await engine.start(valid, interval)
-            for key in keys:
-                announce_resume(key, engine.resumes[key], engine.started_at, max_backfill)
+            await engine.start(valid, interval, intervals[1:])
+            assert engine.stream is not None
+            if market is None:
+                for key in keys:
+                    announce_resume(key, engine.resumes[key], engine.started_at, max_backfill)
+                what = ", ".join(map(str, keys))
+            else:
+                what = market_line(market, valid, intervals)
+                relisting = asyncio.ensure_future(relist_forever(engine, market))
+            on = len(engine.stream.connections)
             say(
-                f"recording {', '.join(map(str, keys))} from {endpoints.name} into {settings.data_dir} "
+                f"recording {what} from {endpoints.name} into {settings.data_dir} "
+                + (f"on {plural(on, 'connection')} " if on > 1 else "")
                 + (f"for {duration:g} s" if duration else "until Ctrl-C")
             )
             _stop_on_ctrl_c(stop)
             await engine.run(duration=duration, stop=stop)
         finally:
+            if relisting is not None:
+                relisting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relisting
             try:
                 await engine.finish()
             finally:  # a second Ctrl-C cuts the last backfill short, never the writes
                 bars.close()
                 await engine.close()
                 store.close()
-        return _summary(engine, stats, keys, stop)
+        return _summary(engine, stats, stop, brief=market is not None)
 
 
-def _summary(engine: MarketEngine, stats: RecordStats, keys: list[SeriesKey], stop: asyncio.Event) -> int:
-    """The run's summary lines; the exit code says whether candles are missing or the run was interrupted."""
+def _summary(engine: MarketEngine, stats: RecordStats, stop: asyncio.Event, *, brief: bool) -> int:
+    """The run's summary lines (`brief`: only each series' problems); the exit code says whether candles are missing
+    or the run was interrupted."""
     feed, stream, writer = engine.feed, engine.stream, engine.series.writer
     assert feed is not None and stream is not None and writer is not None
+    keys = engine.keys  # a symbol delisted meanwhile is not held to candles it can no longer have
     missing = {key: engine.durable.missing(key, feed.settled(key)) for key in keys} if engine.durable else {}
     if not feed.clock:
         missing = {}
-    for line in series_summary(stats, keys, missing):
+    for line in series_summary(stats, keys, missing, brief=brief):
         result(line)
     result(totals_line(stats, feed.filled, missing))
     refused = [

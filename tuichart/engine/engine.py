@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tuichart.alerts.dispatch import Dispatcher
 from tuichart.alerts.rules import AlertRule
-from tuichart.binance.protocol import Ticker24h
+from tuichart.binance.protocol import ExchangeInfo, Ticker24h
 from tuichart.binance.rest import RestClient
 from tuichart.binance.stream_pool import StreamPool
 from tuichart.config_schema import NetworkSettings
@@ -67,7 +67,9 @@ class MarketEngine:
         self.dispatcher = dispatcher
         self.trading: list[str] = []
         self.keys: list[SeriesKey] = []
-        """The watchlist at the interval shown."""
+        """The watchlist at the interval shown (`record`: every symbol at every interval it records)."""
+        self.intervals: list[Interval] = []
+        """The intervals streamed for each symbol of the watchlist."""
         self.extra: list[SeriesKey] = []
         """Series streamed for alert rules only."""
         self.durable = DurableProgress() if options.max_backfill is not None else None
@@ -89,20 +91,22 @@ class MarketEngine:
 
     # ---- starting and running ---------------------------------------------------------------------------
 
-    async def start(self, symbols: Sequence[str], interval: Interval) -> list[str]:
-        """Learn the TRADING symbols and set up the stream; returns the symbols that are not trading."""
+    async def start(self, symbols: Sequence[str], interval: Interval, also: Sequence[Interval] = ()) -> list[str]:
+        """Learn the TRADING symbols and set up the stream of each symbol at `interval` and every interval `also`
+        names; returns the symbols that are not trading."""
         info = await self.rest.exchange_info()
         self.trading = info.trading
         trading = set(self.trading)
         unknown = [s for s in symbols if s not in trading]
-        self.keys = [SeriesKey(s, interval) for s in dict.fromkeys(symbols) if s in trading]
-        self.set_rules(self._rules, [k.symbol for k in self.keys])
+        self.intervals = list(dict.fromkeys([interval, *also]))
+        self.keys = [SeriesKey(s, iv) for s in dict.fromkeys(symbols) if s in trading for iv in self.intervals]
+        self.set_rules(self._rules, list(dict.fromkeys(k.symbol for k in self.keys)))
         self.started_at = await self.rest.server_time()
         progress: Callable[[SeriesKey], int | None]
         stored = None
         if self.durable is not None:
             assert self.options.max_backfill is not None
-            self.resumes = await asyncio.to_thread(self._resume_points, self.options.max_backfill)
+            self.resumes = await asyncio.to_thread(self._resume_points, self.keys, self.options.max_backfill)
             progress, stored = self.durable, self.durable.has
         else:
             progress = self._tracker = ClosedTracker(self.store, self.started_at)
@@ -122,13 +126,39 @@ class MarketEngine:
         self.started = True
         return unknown
 
-    def _resume_points(self, max_backfill: int) -> dict[SeriesKey, Resume]:
+    def _resume_points(self, keys: Sequence[SeriesKey], max_backfill: int) -> dict[SeriesKey, Resume]:
         assert self.durable is not None
         resumes = {}
-        for key in self.keys:
+        for key in keys:
             resume = resumes[key] = resume_point(self.store, key, self.started_at, max_backfill)
             self.durable.begin(key, resume.progress, resume.committed)
         return resumes
+
+    async def relist(
+        self, wanted: Callable[[ExchangeInfo], Sequence[str]]
+    ) -> tuple[list[str], list[str], ExchangeInfo]:
+        """Read exchangeInfo again and stream what `wanted` names now: a new symbol at every interval streamed,
+        and a symbol no longer named stops after a last backfill up to the exchange's clock (its final candles).
+        Returns (symbols added, symbols removed, the listing read)."""
+        assert self.feed is not None, "start() first"
+        info = await self.rest.exchange_info(fresh=True)
+        self.trading = info.trading
+        named = list(dict.fromkeys(wanted(info)))
+        current = list(dict.fromkeys(k.symbol for k in self.keys))
+        added = [s for s in named if s not in set(current)]
+        removed = [s for s in current if s not in set(named)]
+        if removed:
+            gone = [k for k in self.keys if k.symbol in set(removed)]
+            self.keys = [k for k in self.keys if k.symbol not in set(removed)]
+            await self.feed.unwatch(gone)
+            await self._consume(self.feed.catch_up(gone))
+        if added:
+            new = [SeriesKey(s, iv) for s in added for iv in self.intervals]
+            if self.durable is not None and self.options.max_backfill is not None:
+                self.resumes |= await asyncio.to_thread(self._resume_points, new, self.options.max_backfill)
+            self.keys += new
+            await self.feed.watch(new)
+        return added, removed, info
 
     async def run(self, *, duration: float | None = None, stop: asyncio.Event | None = None) -> None:
         """Act on the feed's events until `duration` seconds pass, `stop` is set, or the feed ends."""
@@ -228,6 +258,7 @@ class MarketEngine:
         """Stream the watchlist at another interval."""
         old = self._streamed()
         self.keys = [SeriesKey(k.symbol, interval) for k in self.keys]
+        self.intervals = [interval]
         await self._resubscribe(old)
 
     async def set_extra(self, keys: Sequence[SeriesKey]) -> list[str]:

@@ -280,7 +280,7 @@ class MarketFeed:
     async def _backfill_all(
         self, now: int, *, gap: bool = True, keys: Iterable[SeriesKey] | None = None
     ) -> AsyncIterator[FeedEvent]:
-        for key in self.stream.keys if keys is None else [k for k in self.stream.keys if k in keys]:
+        for key in self.stream.keys if keys is None else list(keys):
             async for ev in self._backfill(key, now, gap=gap):
                 yield ev
 
@@ -290,14 +290,14 @@ class MarketFeed:
         except TuichartError:
             return fallback
 
-    async def catch_up(self) -> AsyncIterator[FeedEvent]:
-        """One last backfill of every series up to the exchange's clock now (after the stream is closed)."""
+    async def catch_up(self, keys: Iterable[SeriesKey] | None = None) -> AsyncIterator[FeedEvent]:
+        """One last backfill of every series (or of `keys`, no longer watched) up to the exchange's clock now."""
         try:
             self.clock = max(self.clock, await self.rest.server_time())
         except TuichartError as exc:
             log.warning("no last backfill: %s", exc)
             return
-        async for ev in self._backfill_all(self.clock, gap=False):
+        async for ev in self._backfill_all(self.clock, gap=False, keys=keys):
             yield ev
 
     async def events(self) -> AsyncIterator[FeedEvent]:
@@ -309,7 +309,8 @@ class MarketFeed:
                     # Never the local clock: judged by it, a replayed or skewed exchange's forming candle looks closed.
                     self.clock = max(self.clock, await self._server_now(self.clock))
                     if self.clock:
-                        async for item in self._backfill_all(self.clock, keys=ev.connected):
+                        keys = None if ev.connected is None else [k for k in self.stream.keys if k in ev.connected]
+                        async for item in self._backfill_all(self.clock, keys=keys):
                             yield item
                     else:  # filled in once the first event tells the exchange's time
                         self._stale.update(ev.connected if ev.connected is not None else self.stream.keys)

@@ -41,11 +41,13 @@ class RecordStats:
             self.gaps.append(ev)
 
 
-def series_summary(stats: RecordStats, keys: Sequence[SeriesKey], missing: Mapping[SeriesKey, list[Gap]]) -> list[str]:
-    """Per series: the closed candles written and the UTC open times they span, then each range the exchange
-    has no candles for and each range still missing."""
+def series_summary(
+    stats: RecordStats, keys: Sequence[SeriesKey], missing: Mapping[SeriesKey, list[Gap]], *, brief: bool = False
+) -> list[str]:
+    """Per series: the closed candles written and the UTC open times they span (not when `brief`), then each range
+    the exchange has no candles for and each range still missing."""
     lines = []
-    for key in keys:
+    for key in [] if brief else keys:
         n = stats.written.get(key, 0)
         if n:
             first, last = format_minute(stats.first_open[key]), format_minute(stats.last_open[key])

@@ -7,7 +7,8 @@ Spec (comma-separated):
   (uniform 0.5N..1.5N).
 - `retry_after=S` sets the Retry-After seconds sent with injected 429s (default 1).
 
-Kinds: `drop` and `close1006` (the TCP connection is aborted with no close frame: clients see 1006),
+Kinds: `drop` and `close1006` (the TCP connection is aborted with no close frame: clients see 1006), `dropone`
+(the same to one connection only, chosen by the seed),
 `close1008` (close frame 1008 "Too many requests"), `close1011` (close frame 1011 "Internal error"),
 `shutdown` (a `serverShutdown` event, then a close), `silence` (no events are sent; pings go on, as on a stuck
 stream), `http5xx` (the next REST request gets 503 / -1001), `http429` (the next REST request gets 429 / -1003
@@ -36,7 +37,8 @@ from tuichart.errors import BadInput
 
 CONNECTION_KINDS = ("drop", "close1006", "close1008", "shutdown", "silence", "http5xx", "http429")
 HOSTILE_KINDS = (
-    "close1011", "http418", "notjson", "burst5xx", "garbage", "future", "nonfinite", "negative", "unsubscribed",
+    "dropone", "close1011", "http418", "notjson", "burst5xx", "garbage", "future", "nonfinite", "negative",
+    "unsubscribed",
 )  # fmt: skip
 MARKET_KINDS = ("delist", "list")
 KINDS = CONNECTION_KINDS + HOSTILE_KINDS + MARKET_KINDS

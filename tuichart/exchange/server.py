@@ -96,6 +96,8 @@ class EmbeddedExchange:
         log.info("injecting fault %s", kind)
         if kind in MARKET_KINDS:
             self._market_event(kind)
+        elif kind == "dropone":
+            self.hub.drop_one(self._events)
         elif kind in SOCKET_KINDS:
             await self.hub.inject(kind, 1.0 if seconds is None else seconds)
         elif kind == "burst5xx" and seconds:
@@ -147,6 +149,7 @@ async def run_exchange(
     announce: Callable[[str], None],
     *,
     start_ms: int | None = None,
+    weight_limit: int = 6000,
 ) -> None:
     """`tuichart exchange`: serve until cancelled; `synthetic` is symbols, or a market's size."""
     plan = parse_faults(faults) if faults else None
@@ -162,7 +165,7 @@ async def run_exchange(
     if events and not wide:
         raise BadInput(f"{events[0]}: only a --synthetic-market lists and delists symbols")
     # a wide market pushes at Binance's cadence (about every 2 s a stream), whatever the speed
-    ex = EmbeddedExchange(market, faults=plan, updates_per_candle=0 if wide else 4)
+    ex = EmbeddedExchange(market, faults=plan, updates_per_candle=0 if wide else 4, weight_limit=weight_limit)
     url = await ex.start(host, port)
     symbols = plural(len(market.listing), "symbol")
     announce(f"tuichart exchange listening on {url} ({symbols}, speed x{speed:g}); use --exchange {url}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -220,6 +221,13 @@ class StreamHub:
                 t = self.market.ticker(sym, now) if self.market.lists(sym) else None
                 if t is not None:
                     await conn.send(f"{sym.lower()}@miniTicker", mini_ticker_payload(t))
+
+    def drop_one(self, rng: random.Random) -> None:
+        """Abort one open connection's TCP connection (clients see 1006); the others go on."""
+        open_ = sorted((c for c in self.connections if not c.ws.closed), key=lambda c: c.streams[:1])
+        transport = rng.choice(open_).request.transport if open_ else None
+        if transport is not None:
+            transport.abort()
 
     async def inject(self, kind: str, seconds: float, only: str | None = None) -> None:
         """Apply a socket fault to every open connection, or to those streaming `only`."""
