@@ -13,6 +13,7 @@ SUITES = [
     ("indicators", "bench_indicators"),
     ("app", "bench_app"),
     ("alerts", "bench_alerts"),
+    ("market", "bench_market"),
 ]
 
 

@@ -38,7 +38,7 @@ ALIASES: dict[str, str] = {
 """Names a rule may use for a value, and the column each means."""
 
 EXAMPLES = (
-    '"price crosses above 100000", "rsi below 30", "macd crosses signal", "%k crosses above %d", '
+    '"price crosses above 100000", "rsi below 30" (or "rsi < 30"), "macd crosses signal", "%k crosses above %d", '
     '"close outside bb", "change beyond 5% in 1h"'
 )
 _COMPARE = re.compile(r"^(\S+) (crosses above|crosses below|crosses|above|below) (\S+)$")
@@ -150,7 +150,8 @@ def fires(condition: Condition, before: int | None, now: int | None) -> bool:
 
 def parse_condition(text: str) -> Condition:
     """A condition from its text, case-insensitive and whitespace-tolerant; anything else is a BadInput."""
-    norm = " ".join(text.lower().split())
+    norm = " ".join(re.sub(r"\s*([<>])\s*", r" \1 ", text.lower()).split())
+    norm = norm.replace(" < ", " below ").replace(" > ", " above ")  # `rsi < 30` reads as `rsi below 30`
     if _OUTSIDE.match(norm):
         return OutsideBands()
     if m := _CHANGE.match(norm):

@@ -16,9 +16,20 @@ from tuichart.startup import resume_collector
 log = logging.getLogger("tuichart")
 
 
+def _descending_sort(args: list[str]) -> list[str]:
+    """`--sort -change` as `--sort=-change`: argparse would take `-change` for an option."""
+    out: list[str] = []
+    for arg in args:
+        if out and out[-1] == "--sort" and arg.startswith("-") and arg[1:2].isalpha():
+            out[-1] = f"--sort={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tuichart` script; returns the exit code (0 ok, 2 bad input, 1 unexpected)."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = _descending_sort(list(sys.argv[1:] if argv is None else argv))
     is_command = bool(args_list) and args_list[0] in COMMANDS
     parser = command_parser() if is_command else app_parser()
     args = parser.parse_args(args_list)

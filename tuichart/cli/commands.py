@@ -260,6 +260,13 @@ def cmd_store(args: argparse.Namespace) -> int:
     return run_store(args)
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    """`tuichart scan [--quote Q] [-i INTERVAL] [--where C] [--sort COL] [--top N] [--format F]`."""
+    from tuichart.cli.scan_command import run_scan
+
+    return run_scan(args)
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     """`tuichart alerts add|list|remove|fired`."""
     from tuichart.cli.alerts_command import run_alerts
@@ -278,6 +285,7 @@ _COMMANDS = {
     "web": cmd_web,
     "alerts": cmd_alerts,
     "store": cmd_store,
+    "scan": cmd_scan,
 }
 
 

@@ -6,7 +6,9 @@ import argparse
 
 from tuichart import __version__
 
-COMMANDS = ("exchange", "import", "backfill", "record", "check", "export", "indicators", "web", "alerts", "store")
+COMMANDS = (
+    "exchange", "import", "backfill", "record", "check", "export", "indicators", "web", "alerts", "store", "scan",
+)  # fmt: skip
 
 _EXCHANGE_HELP = "binance (default), binance-vision, binance-us, or an embedded exchange URL http://127.0.0.1:PORT"
 
@@ -183,6 +185,7 @@ def command_parser() -> argparse.ArgumentParser:
     _common(wb)
     _alerts(sub)
     _store(sub)
+    _scan(sub)
     return p
 
 
@@ -212,6 +215,26 @@ def _check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(candles the exchange does not have are left in place)",
     )
     _common(ck)
+
+
+def _scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sc = sub.add_parser(
+        "scan",
+        help="one line per stored symbol: price, 24 h change, volume and indicators, filtered and sorted",
+        description="Scan the stored candles of every symbol quoted in --quote at one interval: last price, change "
+        "over 24 h (over the last candle at 1d and longer), the last volume over the average of the 20 before, RSI "
+        "14, Bollinger %b, the MACD histogram and Stochastic %K, as TA-Lib computes them. --where keeps the symbols "
+        "an alert condition holds for now (e.g. 'rsi < 30', 'close outside bb', 'macd crosses signal', 'change "
+        "beyond 5%% in 1d'); --sort orders by a column (-change: largest first).",
+    )
+    sc.add_argument("--quote", default="USDT", metavar="ASSET[,ASSET]", help="quote assets (default USDT)")
+    sc.add_argument("-i", "--interval", default="1h", help="interval (default 1h)")
+    sc.add_argument("--where", metavar="CONDITION", help="keep the symbols this alert condition holds for")
+    sc.add_argument("--sort", default="symbol", metavar="[-]COLUMN", help="symbol, last, change, volume, rsi, bb, "
+                    "macd, stoch or candles; - for descending (default symbol)")  # fmt: skip
+    sc.add_argument("--top", type=int, metavar="N", help="only the first N rows")
+    sc.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _common(sc)
 
 
 def _store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

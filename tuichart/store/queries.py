@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tuichart.domain import DECIMAL_FIELDS, SeriesKey
+from collections.abc import Mapping
+
+import numpy as np
+
+from tuichart.domain import CANDLE_FIELDS, DECIMAL_FIELDS, Interval, SeriesKey
+from tuichart.store.columns import INT_FIELDS, Columns
 from tuichart.store.store import Store
 from tuichart.store.where import series_where
 
@@ -35,3 +40,31 @@ def first_without_indicators(store: Store, key: SeriesKey) -> int | None:
     where, params = series_where(key, table="k")
     value = store.query(f"SELECT epoch_ms(min(k.open_time)) {_NO_INDICATORS} WHERE {where}", params)[0][0]
     return int(value) if isinstance(value, int) else None
+
+
+_SELECT_DOUBLES = ", ".join(
+    f"epoch_ms(k.{n}) AS {n}" if n in ("open_time", "close_time") else f"k.{n}::DOUBLE AS {n}" if n in DECIMAL_FIELDS
+    else f"k.{n}" for n in CANDLE_FIELDS
+)  # fmt: skip
+
+
+def newest_of_interval(store: Store, interval: Interval, last: int, newest: Mapping[str, int]) -> dict[str, Columns]:
+    """About the `last` candles (oldest first) of each symbol of `newest` (its newest open time, ms) at `interval`,
+    in one query, by symbol: those opening no earlier than `last` - 1 intervals before its newest."""
+    symbols = list(newest)
+    if not symbols:
+        return {}
+    since = [newest[s] - (last - 1) * interval.nominal_ms for s in symbols]
+    sql = (  # a join on each symbol's own start: no window function, no sort beyond the rows kept
+        "WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS symbol, unnest(?::BIGINT[]) AS since, "
+        f"unnest(range(?)) AS i) SELECT w.i AS i, {_SELECT_DOUBLES} FROM klines k JOIN wanted w ON "
+        "k.symbol = w.symbol AND k.open_time >= make_timestamp(w.since * 1000) WHERE k.\"interval\" = ? "
+        "ORDER BY w.i, k.open_time"
+    )
+    raw = store.query_numpy(sql, [symbols, since, len(symbols), interval.value])
+    index = np.asarray(raw["i"], np.int64)
+    cuts = (np.flatnonzero(np.diff(index)) + 1).tolist()
+    columns = {n: np.asarray(raw[n], np.int64 if n in INT_FIELDS else np.float64) for n in CANDLE_FIELDS}
+    spans = zip([0, *cuts], [*cuts, len(index)], strict=True)
+    return {symbols[int(index[a])]: {n: c[a:b] for n, c in columns.items()} for a, b in spans if b > a}
+

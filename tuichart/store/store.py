@@ -35,6 +35,7 @@ _SELECT_CANDLE = (
 )
 
 
+
 @dataclass(frozen=True, slots=True)
 class SeriesSummary:
     """What the store holds for one series."""
@@ -218,6 +219,12 @@ class Store:
             cur.execute("COMMIT")
 
     # ---- reads -------------------------------------------------------------------------------
+
+    def query_numpy(self, sql: str, params: Sequence[object] = ()) -> dict[str, np.ndarray]:
+        """A read-only query's columns as NumPy arrays, by name."""
+        with self._db.reading() as conn:
+            columns: dict[str, np.ndarray] = conn.execute(sql, list(params)).fetchnumpy()
+        return columns
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         """Rows of a read-only SQL query (for services that need more than the typed loads)."""
