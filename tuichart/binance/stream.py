@@ -89,6 +89,7 @@ class KlineStream:
         self._ws: ClientConnection | None = None
         self._closed = False
         self._next_id = 1
+        self._heard = 0.0
         self.connects = 0
         self.take(keys)
 
@@ -256,27 +257,43 @@ class KlineStream:
 
     async def _receive(self, ws: ClientConnection, backoff: Backoff) -> AsyncIterator[StreamEvent | str]:
         """Events from one connection; a string means 'reconnect now, for this reason'."""
-        opened = time.monotonic()
-        while True:
-            age = time.monotonic() - opened
-            if age >= self.policy.max_age:
-                yield "connection near its 24 h limit; reconnecting early"
-                return
-            try:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races a message
-                async with asyncio.timeout(min(self.policy.silence_timeout, self.policy.max_age - age)):
+        self._heard = opened = time.monotonic()
+        why: list[str] = []
+        watchdog = asyncio.ensure_future(self._watch(ws, opened, why))
+        try:
+            while True:
+                try:
                     frame = await ws.recv()
-            except TimeoutError:
-                if time.monotonic() - opened >= self.policy.max_age:
-                    continue
-                yield f"no message for {self.policy.silence_timeout:g} s"
+                except ConnectionClosed:
+                    if why:  # the watchdog closed it
+                        yield why[0]
+                        return
+                    raise
+                self._heard = time.monotonic()  # one clock read a frame: no timer is set and cancelled per message
+                backoff.heard()
+                for ev in self.parser.parse(frame):
+                    if isinstance(ev, ServerShutdown):
+                        yield "server shutdown announced"
+                        return
+                    if isinstance(ev, ErrorReply):
+                        log.warning("stream error reply %s: %s", ev.code, ev.msg)
+                    elif isinstance(ev, KlineEvent | TickerEvent):
+                        yield ev
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, ws: ClientConnection, opened: float, why: list[str]) -> None:
+        """Close the connection once no message came for `silence_timeout` seconds or it nears Binance's 24 h limit,
+        saying which in `why`; it wakes only when one of those deadlines may have come."""
+        policy = self.policy
+        while True:
+            now = time.monotonic()
+            if now - opened >= policy.max_age:
+                why.append("connection near its 24 h limit; reconnecting early")
+            elif now - self._heard >= policy.silence_timeout:
+                why.append(f"no message for {policy.silence_timeout:g} s")
+            if why:
+                with contextlib.suppress(Exception):
+                    await ws.close()
                 return
-            backoff.heard()
-            for ev in self.parser.parse(frame):
-                if isinstance(ev, ServerShutdown):
-                    yield "server shutdown announced"
-                    return
-                if isinstance(ev, ErrorReply):
-                    log.warning("stream error reply %s: %s", ev.code, ev.msg)
-                elif isinstance(ev, KlineEvent | TickerEvent):
-                    yield ev
+            await asyncio.sleep(min(self._heard + policy.silence_timeout, opened + policy.max_age) - now)
