@@ -105,9 +105,10 @@ def command_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser(
         "record",
         help="stream closed candles into the store with no UI",
-        description="Stream closed candles (and their indicators) into the store until Ctrl-C. The alert rules of "
-        "the config file are evaluated on the recorded series: fired alerts are printed, stored (alerts_fired) "
-        "and delivered on the [notify] channels.",
+        description="Stream closed candles (and their indicators) into the store until Ctrl-C: of the symbols named, "
+        "or with --all of every TRADING symbol of the --quote assets, at each -i interval, over as many websocket "
+        "connections as Binance's limits need. The alert rules of the config file are evaluated on the recorded "
+        "series: fired alerts are printed, stored (alerts_fired) and delivered on the [notify] channels.",
     )
     rec.add_argument("symbols", nargs="*", metavar="SYMBOL", help="symbols to record (or --all)")
     rec.add_argument(
@@ -225,7 +226,7 @@ def _scan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "over 24 h (over the last candle at 1d and longer), the last volume over the average of the 20 before, RSI "
         "14, Bollinger %b, the MACD histogram and Stochastic %K, as TA-Lib computes them. --where keeps the symbols "
         "an alert condition holds for now (e.g. 'rsi < 30', 'close outside bb', 'macd crosses signal', 'change "
-        "beyond 5%% in 1d'); --sort orders by a column (-change: largest first).",
+        "beyond 5% in 1d'); --sort orders by a column (-change: largest first).",
     )
     sc.add_argument("--quote", default="USDT", metavar="ASSET[,ASSET]", help="quote assets (default USDT)")
     sc.add_argument("-i", "--interval", default="1h", help="interval (default 1h)")
