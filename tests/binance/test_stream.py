@@ -145,3 +145,15 @@ async def test_feed_reports_exchange_gaps_once(tmp_path: Path) -> None:
     assert gaps == [Gap(KEY, DAY1 + 600 * 60_000, DAY1 + 609 * 60_000, 10)]
     closed = [e.candle.open_time for e in events if isinstance(e, KlineEvent) and e.closed]
     assert closed[:100] == [DAY1 + i * 60_000 for i in range(501, 600)] + [DAY1 + 610 * 60_000]
+
+
+async def test_a_reader_held_up_downstream_is_not_a_silent_exchange(ex: EmbeddedExchange) -> None:
+    stream = KlineStream(ws(ex), [KEY], policy=StreamPolicy(silence_timeout=0.3))
+    events = stream.events()
+    seen: list[object] = [await anext(events)]
+    while not isinstance(seen[-1], KlineEvent):
+        seen.append(await anext(events))
+    await asyncio.sleep(1.0)  # the consumer is busy (a long backfill): frames wait unread for over 3 timeouts
+    seen += await collect(events, 0.8)  # then it reads on: the buffered frames, and the live ones after them
+    await stream.close()
+    assert stream.connects == 1 and not [e for e in seen if isinstance(e, FeedStatus) and e.state is not FeedState.LIVE]

@@ -89,7 +89,7 @@ class KlineStream:
         self._ws: ClientConnection | None = None
         self._closed = False
         self._next_id = 1
-        self._heard = 0.0
+        self._waiting_since: float | None = None
         self.connects = 0
         self.take(keys)
 
@@ -257,11 +257,13 @@ class KlineStream:
 
     async def _receive(self, ws: ClientConnection, backoff: Backoff) -> AsyncIterator[StreamEvent | str]:
         """Events from one connection; a string means 'reconnect now, for this reason'."""
-        self._heard = opened = time.monotonic()
+        opened = time.monotonic()
         why: list[str] = []
         watchdog = asyncio.ensure_future(self._watch(ws, opened, why))
         try:
             while True:
+                # silence counts only while waiting here: a reader held up downstream is not a silent exchange
+                self._waiting_since = time.monotonic()
                 try:
                     frame = await ws.recv()
                 except ConnectionClosed:
@@ -269,7 +271,8 @@ class KlineStream:
                         yield why[0]
                         return
                     raise
-                self._heard = time.monotonic()  # one clock read a frame: no timer is set and cancelled per message
+                finally:
+                    self._waiting_since = None
                 backoff.heard()
                 for ev in self.parser.parse(frame):
                     if isinstance(ev, ServerShutdown):
@@ -283,17 +286,18 @@ class KlineStream:
             watchdog.cancel()
 
     async def _watch(self, ws: ClientConnection, opened: float, why: list[str]) -> None:
-        """Close the connection once no message came for `silence_timeout` seconds or it nears Binance's 24 h limit,
-        saying which in `why`; it wakes only when one of those deadlines may have come."""
+        """Close the connection once a wait for a message passes `silence_timeout` or the connection nears Binance's
+        24 h limit, saying which in `why`; it wakes only when one of those may have come (not once a message)."""
         policy = self.policy
         while True:
-            now = time.monotonic()
+            now, waiting = time.monotonic(), self._waiting_since
             if now - opened >= policy.max_age:
                 why.append("connection near its 24 h limit; reconnecting early")
-            elif now - self._heard >= policy.silence_timeout:
+            elif waiting is not None and now - waiting >= policy.silence_timeout:
                 why.append(f"no message for {policy.silence_timeout:g} s")
             if why:
                 with contextlib.suppress(Exception):
                     await ws.close()
                 return
-            await asyncio.sleep(min(self._heard + policy.silence_timeout, opened + policy.max_age) - now)
+            silent_at = (waiting if waiting is not None else now) + policy.silence_timeout
+            await asyncio.sleep(max(0.0, min(silent_at, opened + policy.max_age) - now))
