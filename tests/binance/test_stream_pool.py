@@ -15,6 +15,7 @@ from tuichart.binance.stream import KlineStream, StreamPolicy
 from tuichart.binance.stream_pool import StreamPool
 from tuichart.domain import Candle, FeedState, FeedStatus, Interval, KlineEvent, SeriesKey, TickerEvent
 from tuichart.engine.feed import FeedPolicy, MarketFeed
+from tuichart.errors import BadInput
 from tuichart.exchange import EmbeddedExchange, synthetic_market
 
 SYMBOLS = [f"{base}USDT" for base in ("BTC", "ETH", "SOL", "BNB", "XRP", "ADA", "DOGE", "TRX", "DOT", "LINK", "AVAX")]
@@ -166,3 +167,10 @@ async def test_the_connect_budget_holds_a_storm_back() -> None:
     for _ in range(4):
         await budget.take()
     assert budget.waited > 0 and time.monotonic() - t0 >= 0.25  # the 4th waited for the 1st to leave the window
+
+
+async def test_a_bad_address_reaches_the_reader() -> None:
+    pool = StreamPool("wss://", KEYS[:2], policy=SMALL)
+    with pytest.raises(BadInput, match="bad websocket address"):
+        async with asyncio.timeout(10):  # not a reader left waiting for good
+            await _drain(pool)

@@ -42,7 +42,7 @@ class StreamPool:
         self._home: dict[str, KlineStream] = {}
         self._states: dict[KlineStream, FeedState] = {}
         self._tasks: dict[KlineStream, asyncio.Task[None]] = {}
-        self._queue: asyncio.Queue[tuple[KlineStream, StreamEvent]] | None = None
+        self._queue: asyncio.Queue[tuple[KlineStream, StreamEvent | Exception]] | None = None
         self._closed = False
         for conn, placed in self._place(keys).items():
             conn.take(placed)
@@ -137,15 +137,18 @@ class StreamPool:
         assert queue is not None
 
         async def pump() -> None:
-            async for ev in conn.events():
-                await queue.put((conn, ev))
+            try:
+                async for ev in conn.events():
+                    await queue.put((conn, ev))
+            except Exception as exc:  # a bad address, say: the reader hears of it as from one connection
+                await queue.put((conn, exc))
 
         self._tasks[conn] = asyncio.ensure_future(pump())
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         """Every connection's events as they arrive, with the pool's own `FeedStatus`es; reconnects until
         `close()`."""
-        queue: asyncio.Queue[tuple[KlineStream, StreamEvent]] = asyncio.Queue(_QUEUE)
+        queue: asyncio.Queue[tuple[KlineStream, StreamEvent | Exception]] = asyncio.Queue(_QUEUE)
         self._queue = queue
         for conn in self.connections:
             self._start(conn)
@@ -156,6 +159,8 @@ class StreamPool:
                         conn, ev = await queue.get()
                 except TimeoutError:
                     continue
+                if isinstance(ev, Exception):
+                    raise ev
                 if isinstance(ev, FeedStatus):
                     status = self._status(conn, ev)
                     if status is not None:
@@ -185,7 +190,7 @@ class StreamPool:
         if len(self.connections) > 1:
             number = self.connections.index(conn) + 1
             live = sum(state is FeedState.LIVE for state in self._states.values())
-            what = "live" if ev.state is FeedState.LIVE else ev.detail
-            detail = f"connection {number} of {len(self.connections)} {what}; {live} live"
+            what = " live" if ev.state is FeedState.LIVE else f": {ev.detail}"
+            detail = f"connection {number} of {len(self.connections)}{what}; {live} live"
         connected = frozenset(conn.keys) if ev.state is FeedState.LIVE else None
         return FeedStatus(whole, detail, ev.retry_in, connected)
