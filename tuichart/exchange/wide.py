@@ -118,8 +118,6 @@ class WideMarket:
     """Symbols no longer trading (status BREAK), with base and quote asset."""
     halted_at: dict[str, int] = field(default_factory=dict)
     """When each halted symbol stopped trading (ms): it has no candle opening after."""
-    step: int = MINUTE_MS
-    seconds_of: None = None
     _wall0: float = field(default_factory=time.monotonic)
     _hours: OrderedDict[tuple[str, int], Bars] = field(default_factory=OrderedDict)
     _gone: dict[str, Listed] = field(default_factory=dict)

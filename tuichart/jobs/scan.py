@@ -90,12 +90,13 @@ def _row(symbol: str, columns: Columns, values: Mapping[str, np.ndarray], interv
     upper, lower = values["bb_upper"][-1], values["bb_lower"][-1]
     width = upper - lower
     before = volume[-VOLUME_AVERAGE - 1 : -1]
+    average = float(before.mean()) if len(before) == VOLUME_AVERAGE else math.nan
     short = [f"{name.upper()} needs {k}" for name, k in _NEEDS.items() if n < k]
     return ScanRow(
         symbol,
         float(close[-1]),
         _change(columns, interval),
-        float(volume[-1] / before.mean()) if len(before) == VOLUME_AVERAGE and before.mean() > 0 else math.nan,
+        float(volume[-1] / average) if average > 0 else math.nan,
         float(values["rsi"][-1]),
         float((close[-1] - lower) / width) if width > 0 else math.nan,
         float(values["macd_histogram"][-1]),
