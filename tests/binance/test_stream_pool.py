@@ -174,3 +174,31 @@ async def test_a_bad_address_reaches_the_reader() -> None:
     with pytest.raises(BadInput, match="bad websocket address"):
         async with asyncio.timeout(10):  # not a reader left waiting for good
             await _drain(pool)
+
+
+async def test_klines_on_their_way_when_a_series_is_unwatched_are_let_go_quietly(ex: EmbeddedExchange) -> None:
+    async with RestClient(ex.url, policy=RetryPolicy(scale=0.001)) as rest:
+        slow = StreamPolicy(silence_timeout=5, per_connection=10, control_interval=1.0)
+        pool = StreamPool(ws(ex), KEYS, policy=slow)
+        start = {k: k.interval.open_time(ex.market.clock_ms()) - k.interval.nominal_ms for k in KEYS}
+        feed = MarketFeed(rest, pool, last_closed=start.get, policy=FeedPolicy(grace=2.0))
+        gone = [k for k in KEYS if k.symbol == "ETHUSDT"]
+        after: list[SeriesKey] = []
+        unwatched = False
+
+        async def run() -> None:
+            async for ev in feed.events():
+                if isinstance(ev, KlineEvent) and unwatched:
+                    after.append(ev.key)
+
+        task = asyncio.ensure_future(run())
+        await asyncio.sleep(1.5)
+        await feed.watch([SeriesKey("ETHUSDT", Interval.M15)])  # a SUBSCRIBE goes out: the next message waits 1 s
+        await asyncio.sleep(0.1)
+        await feed.unwatch(gone)  # so its frames keep coming for a second after this
+        unwatched = True
+        await asyncio.sleep(1.5)
+        await pool.close()
+        await task
+    assert after and not set(after) & set(gone)  # the others go on; none of the series left reaches anyone
+    assert feed.rejected == 0, (feed.rejected, after[:5])  # nor is it counted as a refused (bad) kline

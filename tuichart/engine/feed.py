@@ -102,6 +102,8 @@ class MarketFeed:
         self._retry: dict[SeriesKey, _Retry] = {}
         self._watched: set[SeriesKey] = set(stream.keys)
         self._warned: set[tuple[SeriesKey, str]] = set()
+        self._left: set[SeriesKey] = set()
+        """Series unwatched: their klines still on the way are let go quietly, not counted as refused."""
         self.clock = 0
         """The exchange's time as last seen (ms): from its events, or its clock when asked."""
         self.backfilled = 0
@@ -116,6 +118,7 @@ class MarketFeed:
         keys = list(keys)
         await self.stream.add(keys)
         self._watched.update(keys)
+        self._left.difference_update(keys)
         self._stale.update(keys)
 
     async def unwatch(self, keys: Iterable[SeriesKey]) -> None:
@@ -123,6 +126,7 @@ class MarketFeed:
         keys = list(keys)
         await self.stream.remove(keys)
         self._watched.difference_update(keys)
+        self._left.update(keys)
         for key in keys:
             self._stale.discard(key)
             self._retry.pop(key, None)
@@ -315,6 +319,8 @@ class MarketFeed:
                     else:  # filled in once the first event tells the exchange's time
                         self._stale.update(ev.connected if ev.connected is not None else self.stream.keys)
                 continue
+            if isinstance(ev, KlineEvent) and ev.key in self._left:
+                continue  # on its way when the series was unwatched: neither kept nor counted as refused
             if isinstance(ev, KlineEvent) and self._refused(ev.key, ev.candle, self._stream_problem(ev, self.clock)):
                 continue
             self.clock = max(self.clock, ev.event_time)
