@@ -168,29 +168,6 @@ class Source(Protocol):
         ...
 
 
-class ServedMarket(Protocol):
-    """What the exchange's REST and websocket handlers read: a `Market` or a `WideMarket`."""
-
-    halted: dict[str, tuple[str, str]]
-
-    @property
-    def listing(self) -> dict[str, tuple[str, str]]: ...
-
-    def clock_ms(self) -> int: ...
-
-    def symbols(self) -> list[str]: ...
-
-    def lists(self, symbol: str) -> bool: ...
-
-    def supports(self, interval: Interval) -> bool: ...
-
-    def candle_at(self, key: SeriesKey, open_time: int, now: int) -> Candle | None: ...
-
-    def candles(self, key: SeriesKey, start: int, end: int, now: int, limit: int, newest: bool) -> list[Candle]: ...
-
-    def ticker(self, symbol: str, now: int) -> TickerEvent | None: ...
-
-
 SecondsOf = Callable[[str, Bars, int], Bars]
 MAX_LOADED = 48  # symbols a generated market keeps besides the pinned ones; others are generated again when asked
 _MAX_SECONDS = 256

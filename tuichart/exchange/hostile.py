@@ -9,7 +9,7 @@ import msgspec
 
 from tuichart.binance.encoding import kline_payload
 from tuichart.domain import Candle, SeriesKey, revalued
-from tuichart.exchange.candles import ServedMarket
+from tuichart.exchange.served import ServedMarket
 
 FAR_FUTURE_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from tuichart.binance.encoding import fmt8, kline_row
 from tuichart.domain import Interval, SeriesKey
-from tuichart.exchange.candles import ServedMarket
+from tuichart.exchange.served import ServedMarket
 
 _SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 DELISTED = "LUNCBTC"  # offered with status BREAK, as delisted symbols are

@@ -15,9 +15,9 @@ from types import TracebackType
 from aiohttp import web
 
 from tuichart.errors import BadInput
-from tuichart.exchange.candles import ServedMarket
 from tuichart.exchange.faults import BURST, MARKET_KINDS, SOCKET_KINDS, FaultPlan, parse_faults
 from tuichart.exchange.rest_api import RestApi
+from tuichart.exchange.served import ServedMarket
 from tuichart.exchange.sources import replay_market, synthetic_market, wide_market
 from tuichart.exchange.streams import FORMING_WALL_SECONDS, StreamHub
 from tuichart.exchange.wide import WideMarket

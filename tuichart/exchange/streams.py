@@ -16,8 +16,8 @@ from aiohttp import WSMsgType, web
 
 from tuichart.binance.encoding import kline_payload, mini_ticker_payload
 from tuichart.domain import Interval, SeriesKey
-from tuichart.exchange.candles import ServedMarket
 from tuichart.exchange.hostile import hostile_kline
+from tuichart.exchange.served import ServedMarket
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
