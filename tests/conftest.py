@@ -20,10 +20,13 @@ def fixture_files_present() -> None:
 def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Tests and the CLIs they start never read the user's config file: its alert rules and delivery channels
     would fire for real. A test that needs a config points TUICHART_CONFIG at its own."""
-    before = os.environ.get("TUICHART_CONFIG")
+    saved = {name: os.environ.get(name) for name in ("TUICHART_CONFIG", "XDG_STATE_HOME")}
     os.environ["TUICHART_CONFIG"] = str(tmp_path_factory.mktemp("no-user-config") / "config.toml")
+    # the recorders tests start name themselves in the state directory: never in the user's
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
     yield
-    if before is None:
-        os.environ.pop("TUICHART_CONFIG", None)
-    else:
-        os.environ["TUICHART_CONFIG"] = before
+    for name, before in saved.items():
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

@@ -86,8 +86,10 @@ def test_backfill_and_record_print_results_on_stdout(tmp_path: Path) -> None:
         rec = run_cli("record", "BTCUSDT", "-i", "1m", "--duration", "2", "--exchange", ex.url, "--data-dir", data)
     assert rec.returncode == 0, rec.stderr
     host = ex.url.removeprefix("http://")
-    resume, recording = rec.stderr.splitlines()  # it resumes after the newest stored candle
+    resume, serving, recording = rec.stderr.splitlines()  # it resumes after the newest stored candle
     assert re.fullmatch(r"BTCUSDT 1m: resuming at 2020-01-02 00:01 UTC: about \d+ candles to fetch", resume), resume
+    assert re.fullmatch(r"serving 127\.0\.0\.1:\d+: tuichart, web, export, scan and alerts fired on this data dir "
+                        r"attach to it", serving), serving  # fmt: skip
     assert recording == f"recording BTCUSDT 1m from {host} into {data} for 2 s"
     span, total = rec.stdout.splitlines()
     when = r"(2020-01-0[23] \d\d:\d\d)"

@@ -83,13 +83,14 @@ def config_file(tmp: Path, network: dict[str, float]) -> Path:
 
 
 def tuichart(
-    *args: str | Path | float, env: dict[str, str] | None = None, timeout: float = 180
+    *args: str | Path | float, env: dict[str, str] | None = None, timeout: float = 180, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI to completion."""
+    """Run the CLI to completion (in `cwd`, when given, with the checkout importable)."""
     full = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "tuichart", *map(str, args)], capture_output=True, text=True, env=full, timeout=timeout
-    )
+    if cwd is not None:
+        full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path.cwd()), full.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "tuichart", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, env=full, timeout=timeout, cwd=cwd)
 
 
 def parse_span(stdout: str, label: str) -> tuple[int, int, int]:

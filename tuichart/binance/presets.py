@@ -38,7 +38,8 @@ def resolve_exchange(name_or_url: str) -> Endpoints:
         return PRESETS[text]
     url = urlparse(text)
     if url.scheme in ("http", "https") and url.netloc:
-        base = f"{url.scheme}://{url.netloc}"
-        ws = ("wss" if url.scheme == "https" else "ws") + f"://{url.netloc}"
+        path = url.path.rstrip("/")  # a recorder's token, say: REST and websockets both live below it
+        base = f"{url.scheme}://{url.netloc}{path}"
+        ws = ("wss" if url.scheme == "https" else "ws") + f"://{url.netloc}{path}"
         return Endpoints(url.netloc, base, ws)
     raise BadInput(f"unknown exchange {name_or_url!r}; use {', '.join(PRESETS)} or a URL like http://127.0.0.1:8765")

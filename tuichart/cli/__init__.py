@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if is_command:
             resume_collector()  # the app resumes it once mounted
-            return run_command(args)
+            return run_command(args, args_list)
         return run_app(args)
     except TuichartError as exc:
         stderr.print(f"tuichart: {exc}", markup=False, soft_wrap=True)

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from tuichart.alerts.duration import format_duration
 from tuichart.alerts.rules import AlertRule, next_rule_id
 from tuichart.alerts.rules_file import add_rule, load_rules, remove_rules
+from tuichart.cli.attach import reading_store
 from tuichart.cli.output import result
 from tuichart.config import config_path, load_settings
 from tuichart.domain import normalize_symbol
 from tuichart.errors import BadInput
-from tuichart.store import Store
 from tuichart.timeparse import format_time
 
 EXAMPLES = """examples:
@@ -70,7 +70,7 @@ def _fired(args: argparse.Namespace) -> int:
         raise BadInput("--limit must be at least 1")
     settings = load_settings(args.data_dir, args.exchange)
     symbol = normalize_symbol(args.symbol) if args.symbol else None
-    with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
+    with reading_store(settings.data_dir) as store:
         alerts = store.fired_alerts(args.limit, symbol)
     if not alerts:
         result("no alerts fired" + (f" for {symbol}" if symbol else "") + f" in {settings.data_dir}")

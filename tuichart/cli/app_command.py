@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from tuichart.cli.attach import running_recorder
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.cli.overlap import while_importing_the_ui
@@ -29,15 +30,19 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     if args.no_color:
         os.environ["NO_COLOR"] = "1"
     _size_from_the_terminal()
-    typed = [] if args.demo else symbols if args.symbols else symbols[:1] if args.interval else []
-    store = while_importing_the_ui(lambda: _checked_store(settings, typed, interval))
+    recorder = running_recorder(settings.data_dir)
+    if recorder is not None:  # it holds the store and the exchange's streams: this session goes through it
+        settings.exchange = recorder.url
+    demo = DemoMarket() if args.demo and recorder is None else None
+    typed = [] if demo else symbols if args.symbols else symbols[:1] if args.interval else []
+    store = while_importing_the_ui(lambda: _checked_store(settings, typed, interval, attached=recorder is not None))
     from tuichart.tui import AppOptions, make_app
 
     options = AppOptions(
         symbols=symbols,
         interval=interval,
         exchange=settings.exchange,
-        demo=DemoMarket() if args.demo else None,
+        demo=demo,
         fps=args.fps,
         color=not (args.no_color or os.environ.get("NO_COLOR")),
         studies=settings.indicators,
@@ -49,6 +54,8 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         popout_port=settings.popout_port,
         alerts=settings.alerts,
         notify=settings.notify,
+        recorder=recorder.url if recorder is not None else None,
+        label=recorder.exchange if recorder is not None else None,
         # on a fixed port a page reconnects after a restart, so the token is kept (private) between runs
         popout_token=kept_token(state_dir() / "popout-token") if settings.popout_port else None,
     )
@@ -59,11 +66,12 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     return code or 0
 
 
-def _checked_store(settings: Settings, typed: list[str], interval: Interval) -> Store:
-    """The typed symbols checked on the exchange (the config's list is not), then the store, memory bounded."""
+def _checked_store(settings: Settings, typed: list[str], interval: Interval, *, attached: bool) -> Store:
+    """The typed symbols checked on the exchange (the config's list is not), then the store, memory bounded;
+    `attached` to a recorder: a store in memory, the recorder's file being its own."""
     if typed:
         check_on_exchange(settings, typed, interval)
-    store = Store.open(settings.data_dir)
+    store = Store.open(None if attached else settings.data_dir)
     store.bound_memory()  # the app records every closed candle of its watchlist, as `record` does, for hours
     return store
 

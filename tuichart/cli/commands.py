@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tuichart.cli.checks import output_dir, output_file, time_range
 from tuichart.cli.demo import command_settings
-from tuichart.cli.output import result, say
+from tuichart.cli.output import result, say, write
 from tuichart.cli.progress import progress_bar
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
@@ -53,6 +52,7 @@ def _failures(failed: Sequence[tuple[str, str]]) -> str:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`tuichart export SYMBOL -i INTERVAL ...`."""
+    from tuichart.cli.attach import reading_store
     from tuichart.jobs.exporter import export_partitioned, export_series, indicator_columns
     from tuichart.store.queries import missing_indicator_rows
 
@@ -68,7 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.output != "-":
         output_file(args.output)
     columns = indicator_columns(args.indicators) if args.indicators else ()
-    with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
+    with reading_store(settings.data_dir) as store:
         if columns and (missing := missing_indicator_rows(store, key, since, until)):
             say(
                 f"note: {plural(missing, f'{key} candle')} {'has' if missing == 1 else 'have'} no stored indicators "
@@ -107,7 +107,7 @@ def _export_stdout(
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export.csv"
         n = export_series(store, key, "csv", out, since, until, indicators=indicators)
-        sys.stdout.write(out.read_text())
+        write(out.read_text())
     return n
 
 
@@ -183,8 +183,18 @@ def cmd_record(args: argparse.Namespace) -> int:
         quotes = [q.strip().upper() for q in args.quote.split(",") if q.strip()]
         market = MarketChoice(quotes, args.relist_every)
     symbols = [normalize_symbol(s) for s in args.symbols]
+    if not 0 <= args.serve_port <= 65535:
+        raise BadInput(f"--serve-port {args.serve_port}: give a port from 1 to 65535 (0: a free one)")
+    serve = None if args.no_serve else args.serve_port
     code: int = record(
-        settings, symbols, intervals, args.duration, demo=args.demo, max_backfill=max_backfill, market=market
+        settings,
+        symbols,
+        intervals,
+        args.duration,
+        demo=args.demo,
+        max_backfill=max_backfill,
+        market=market,
+        serve=serve,
     )
     return code
 
@@ -289,9 +299,14 @@ _COMMANDS = {
 }
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run the parsed subcommand."""
-    return _COMMANDS[args.command](args)
+def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
+    """Run the parsed subcommand (`argv`: its command line, for a recorder to run a read command on its store)."""
+    from tuichart.cli.attach import HeldByRecorder, run_in_recorder
+
+    try:
+        return _COMMANDS[args.command](args)
+    except HeldByRecorder as held:
+        return run_in_recorder(held.recorder, argv)
 
 
 def run_app(args: argparse.Namespace) -> int:

@@ -118,9 +118,7 @@ def command_parser() -> argparse.ArgumentParser:
         "seconds, so new listings are added and delisted or halted symbols dropped",
     )
     rec.add_argument("--quote", default="USDT", metavar="ASSET[,ASSET]", help="quote assets for --all (default USDT)")
-    rec.add_argument(
-        "--relist-every", type=float, default=3600.0, metavar="SECONDS", help="with --all (default 3600)"
-    )
+    rec.add_argument("--relist-every", type=float, default=3600.0, metavar="SECONDS", help="with --all (default 3600)")
     rec.add_argument("-i", "--interval", default="1m", metavar="INTERVAL[,INTERVAL]", help="e.g. 1m or 1m,1h")
     rec.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
     rec.add_argument(
@@ -128,6 +126,15 @@ def command_parser() -> argparse.ArgumentParser:
         metavar="CANDLES",
         help="on start, fetch at most this many of the newest closed candles a series lacks (default 10000)",
     )
+    rec.add_argument(
+        "--serve-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="serve what is recorded on this port of 127.0.0.1 (default: a free one); tuichart, web, export, scan "
+        "and alerts fired on the same data dir attach to it, and any Binance client can read it",
+    )
+    rec.add_argument("--no-serve", action="store_true", help="do not serve other sessions (they cannot attach)")
     rec.add_argument("--demo", action="store_true", help="record from the built-in synthetic exchange")
     _common(rec)
 

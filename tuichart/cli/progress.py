@@ -15,7 +15,10 @@ stderr = Console(stderr=True, highlight=False)
 
 @contextmanager
 def progress_bar() -> Iterator[ProgressFn]:
-    """A Progress callback drawing one bar per task name (hidden when stderr is not a terminal)."""
+    """A Progress callback drawing one bar per task name (hidden when stderr is not a terminal, or when the command
+    runs in a recorder for another session)."""
+    from tuichart.cli.output import capturing
+
     bars = Progress(
         TextColumn("{task.description:<22}"),
         BarColumn(),
@@ -23,7 +26,7 @@ def progress_bar() -> Iterator[ProgressFn]:
         TimeRemainingColumn(),
         console=stderr,
         transient=False,
-        disable=not stderr.is_terminal,
+        disable=not stderr.is_terminal or capturing(),
     )
     tasks: dict[str, TaskID] = {}
 

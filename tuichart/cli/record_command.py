@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from urllib.parse import urlparse
 
 from tuichart.alerts import FiredAlert
 from tuichart.alerts.rules import AlertRule
+from tuichart.cli.attach import command_runner
 from tuichart.cli.output import result, say
 from tuichart.cli.record_market import MarketChoice, market_line, relist_forever
 from tuichart.cli.record_report import BackfillBars, announce_resume, report_event
-from tuichart.config import Settings
+from tuichart.config import Settings, state_dir
 from tuichart.domain import Interval, SeriesKey
 from tuichart.engine.alert_runner import unwatched_rules
 from tuichart.engine.builder import EngineHooks, build_engine
@@ -22,6 +24,7 @@ from tuichart.engine.feed import FeedEvent
 from tuichart.engine.policies import rest_client
 from tuichart.engine.record import RecordStats, series_summary, totals_line
 from tuichart.plural import plural
+from tuichart.relay.service import RecorderService
 from tuichart.store import Store
 
 EXIT_MISSING = 3  # the run ended with candles missing from the store (the summary names their ranges)
@@ -37,10 +40,12 @@ def record(
     demo: bool,
     max_backfill: int = DEFAULT_MAX_BACKFILL,
     market: MarketChoice | None = None,
+    serve: int | None = 0,
 ) -> int:
     """`tuichart record`: stream closed candles of `symbols` (or of the `market`) at each of `intervals` into the
-    store until Ctrl-C or `duration` seconds, with alerts."""
-    return asyncio.run(_record(settings, symbols, intervals, duration, demo, max_backfill, market))
+    store until Ctrl-C or `duration` seconds, with alerts; serving what it holds to other sessions on port `serve`
+    of 127.0.0.1 (0: a free one; None: not at all)."""
+    return asyncio.run(_record(settings, symbols, intervals, duration, demo, max_backfill, market, serve))
 
 
 async def _record(
@@ -51,6 +56,7 @@ async def _record(
     demo: bool,
     max_backfill: int,
     market: MarketChoice | None,
+    serve: int | None,
 ) -> int:
     interval = intervals[0]
     async with (
@@ -72,13 +78,20 @@ async def _record(
         engine = build_engine(
             rest,
             store,
-            EngineOptions(settings.network, max_backfill=max_backfill, backfill_progress=bars),
+            # a recorder that serves streams tickers too, for the sessions attached to it; of a whole market that
+            # would double the streams, so its sessions take quotes from the klines and 24 h tickers over REST
+            EngineOptions(
+                settings.network,
+                tickers=serve is not None and market is None,
+                max_backfill=max_backfill,
+                backfill_progress=bars,
+            ),
             rules=settings.alerts,
             notify=settings.notify,
             source="record",
             hooks=EngineHooks(
                 say=say,
-                on_fired=lambda alert: result(f"alert {alert.rule_id}: {alert.message}"),
+                on_fired=lambda alert: fired(alert),
                 on_store_error=lambda exc: say(
                     f"store write failed: {exc}; the candles are kept in memory and tried again"
                 ),
@@ -89,6 +102,12 @@ async def _record(
                 on_delivery=_delivery_failed,
             ),
         )
+        service = RecorderService(engine, settings.data_dir, state_dir(), command_runner(store), serve or 0)
+
+        def fired(alert: FiredAlert) -> None:
+            result(f"alert {alert.rule_id}: {alert.message}")
+            service.fired(alert)
+
         if engine.dispatcher is not None:
             say(f"alerts are delivered by {', '.join(engine.dispatcher.channel_names)} too")
 
@@ -109,6 +128,10 @@ async def _record(
             else:
                 what = market_line(market, valid, intervals)
                 relisting = asyncio.ensure_future(relist_forever(engine, market))
+            if serve is not None:
+                recorder = await service.start()
+                where = urlparse(recorder.url).netloc
+                say(f"serving {where}: tuichart, web, export, scan and alerts fired on this data dir attach to it")
             on = len(engine.stream.connections)
             say(
                 f"recording {what} from {endpoints.name} into {settings.data_dir} "
@@ -118,6 +141,7 @@ async def _record(
             _stop_on_ctrl_c(stop)
             await engine.run(duration=duration, stop=stop)
         finally:
+            await service.stop()
             if relisting is not None:
                 relisting.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

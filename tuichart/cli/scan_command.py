@@ -11,13 +11,13 @@ import math
 import numpy as np
 
 from tuichart.alerts.condition import parse_condition
+from tuichart.cli.attach import reading_store
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result, say
 from tuichart.domain import Interval
 from tuichart.errors import BadInput
 from tuichart.jobs.scan import HISTORY, SORTABLE, ScanRow, scan, sort_rows
 from tuichart.plural import plural
-from tuichart.store import Store
 from tuichart.store.queries import newest_of_interval
 
 HEADERS = {"symbol": "symbol", "last": "last", "change": "24h %", "volume": "vol/avg", "rsi": "RSI", "bb": "%b",
@@ -34,7 +34,7 @@ def run_scan(args: argparse.Namespace) -> int:
         raise BadInput("--top must be at least 1")
     if args.sort.lstrip("-+") not in SORTABLE:
         raise BadInput(f"--sort {args.sort!r}: sort by one of {', '.join(SORTABLE)} (with - for descending)")
-    with Store.open(settings.data_dir, read_only=True, fallback=False) as store:
+    with reading_store(settings.data_dir) as store:
         newest = {
             s.key.symbol: s.last_open
             for s in sorted(store.series(), key=lambda s: s.key.symbol)

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from tuichart.alerts.rules import level_lines
+from tuichart.cli.attach import running_recorder
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result
@@ -36,11 +37,16 @@ def run_web(args: argparse.Namespace) -> int:
     settings, _ = command_settings(args)
     symbol = normalize_symbol(args.symbol or settings.watchlist[0])
     key = SeriesKey(symbol, Interval.parse(args.interval or settings.interval))
-    if not args.demo:
+    recorder = running_recorder(settings.data_dir)
+    if recorder is not None:  # it holds the store and the exchange's streams: this session goes through it
+        settings.exchange = recorder.url
+        result(f"attached to the recorder of {settings.data_dir} (pid {recorder.pid})")
+    demo = args.demo and recorder is None
+    if not demo:
         check_on_exchange(settings, [key.symbol], key.interval)
-    with Store.open(settings.data_dir) as store:
+    with Store.open(None if recorder is not None else settings.data_dir) as store:
         store.bound_memory()  # it records every closed candle it streams, as `record` does
-        asyncio.run(_serve(settings, args.demo, store, key, args.port))
+        asyncio.run(_serve(settings, demo, store, key, args.port))
     return 0
 
 

@@ -15,7 +15,7 @@ from tuichart.binance.encoding import fmt8, kline_row
 from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange.served import ServedMarket
 
-_SYMBOL = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
+SYMBOL_PATTERN = re.compile(r"^[A-Z0-9\-_.]{1,20}$")
 DELISTED = "LUNCBTC"  # offered with status BREAK, as delisted symbols are
 
 
@@ -62,7 +62,7 @@ def _symbol(q: dict[str, str], market: ServedMarket, required: bool = True) -> s
         if required:
             raise ApiError(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
         return None
-    if not _SYMBOL.match(sym):
+    if not SYMBOL_PATTERN.match(sym):
         raise ApiError(
             400, -1100, "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'."
         )
@@ -71,7 +71,7 @@ def _symbol(q: dict[str, str], market: ServedMarket, required: bool = True) -> s
     return sym
 
 
-def _int(q: dict[str, str], name: str) -> int | None:
+def int_param(q: dict[str, str], name: str) -> int | None:
     if name not in q:
         return None
     try:
@@ -205,10 +205,10 @@ class RestApi:
             raise ApiError(400, -1120, "Invalid interval.") from None
         if not self.market.supports(interval):
             raise ApiError(400, -1120, "Invalid interval.")
-        limit = _int(q, "limit") or 500
+        limit = int_param(q, "limit") or 500
         if not 1 <= limit <= 1000:
             raise ApiError(400, -1130, "Invalid data sent for a parameter.")
-        start, end = _int(q, "startTime"), _int(q, "endTime")
+        start, end = int_param(q, "startTime"), int_param(q, "endTime")
         now = self.market.clock_ms()
         assert sym is not None
         candles = self.market.candles(
@@ -230,30 +230,35 @@ class RestApi:
             t = self.market.ticker(sym, now)
             if t is None:
                 continue
-            change = t.last - t.open
-            out.append(
-                {
-                    "symbol": sym,
-                    "priceChange": fmt8(change),
-                    "priceChangePercent": f"{t.change_pct:.3f}",
-                    "weightedAvgPrice": fmt8(t.quote_volume / t.volume if t.volume else t.last),
-                    "prevClosePrice": fmt8(t.open),
-                    "lastPrice": fmt8(t.last),
-                    "lastQty": "0.00000000",
-                    "bidPrice": fmt8(t.last),
-                    "bidQty": "1.00000000",
-                    "askPrice": fmt8(t.last),
-                    "askQty": "1.00000000",
-                    "openPrice": fmt8(t.open),
-                    "highPrice": fmt8(t.high),
-                    "lowPrice": fmt8(t.low),
-                    "volume": fmt8(t.volume),
-                    "quoteVolume": fmt8(t.quote_volume),
-                    "openTime": now - 86_400_000,
-                    "closeTime": now,
-                    "firstId": 0,
-                    "lastId": 0,
-                    "count": 0,
-                }
-            )
+            out.append(ticker_body(sym, t.last, t.open, t.high, t.low, t.volume, t.quote_volume, now))
         return out[0] if "symbol" in q and out else out
+
+
+def ticker_body(
+    symbol: str, last: float, open_: float, high: float, low: float, volume: float, quote_volume: float, now: int
+) -> dict[str, Any]:
+    """A ticker/24hr FULL object as Binance writes it."""
+    change = last - open_
+    return {
+        "symbol": symbol,
+        "priceChange": fmt8(change),
+        "priceChangePercent": f"{(change / open_ * 100 if open_ else 0.0):.3f}",
+        "weightedAvgPrice": fmt8(quote_volume / volume if volume else last),
+        "prevClosePrice": fmt8(open_),
+        "lastPrice": fmt8(last),
+        "lastQty": "0.00000000",
+        "bidPrice": fmt8(last),
+        "bidQty": "1.00000000",
+        "askPrice": fmt8(last),
+        "askQty": "1.00000000",
+        "openPrice": fmt8(open_),
+        "highPrice": fmt8(high),
+        "lowPrice": fmt8(low),
+        "volume": fmt8(volume),
+        "quoteVolume": fmt8(quote_volume),
+        "openTime": now - 86_400_000,
+        "closeTime": now,
+        "firstId": 0,
+        "lastId": 0,
+        "count": 0,
+    }

@@ -1,4 +1,4 @@
-"""The embedded exchange's websocket streams: /ws/<stream>, /ws, /stream?streams=..., control messages, pushes."""
+"""The embedded exchange's websocket pushes: klines and mini-tickers as its market clock runs, and socket faults."""
 
 from __future__ import annotations
 
@@ -7,89 +7,22 @@ import contextlib
 import logging
 import random
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
 
 import msgspec
-from aiohttp import WSMsgType, web
 
 from tuichart.binance.encoding import kline_payload, mini_ticker_payload
-from tuichart.domain import Interval, SeriesKey
 from tuichart.exchange.hostile import hostile_kline
 from tuichart.exchange.served import ServedMarket
+from tuichart.exchange.stream_control import Connection, StreamServer
 
 log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
-MAX_STREAMS = 1024
-MESSAGES_PER_SECOND = 5
 FORMING_WALL_SECONDS = 2.0  # Binance pushes a forming kline about every 2 s
 
 
-@dataclass(slots=True)
-class KlineState:
-    """What one connection was last sent for one kline stream."""
-
-    key: SeriesKey
-    open_time: int | None = None
-    pushed_at_market: int = 0
-    pushed_at_wall: float = 0.0
-    due_market: int = 0
-    """Nothing is due before this market time (the next open or the next update by market time)..."""
-    due_wall: float = 0.0
-    """...nor before this wall time (the next update by wall time)."""
-
-
-@dataclass(eq=False)
-class Connection:
-    """One client websocket: its subscriptions and what it was last sent."""
-
-    ws: web.WebSocketResponse
-    request: web.Request
-    combined: bool
-    streams: list[str] = field(default_factory=list)
-    klines: dict[str, KlineState] = field(default_factory=dict)
-    tickers: set[str] = field(default_factory=set)
-    silent_until: float = 0.0
-    received: deque[float] = field(default_factory=deque)
-
-    def subscribe(self, names: list[str], market: ServedMarket) -> None:
-        """Add streams; an unknown or uppercase name is accepted and sends nothing, as on Binance."""
-        for name in names:
-            if name in self.streams:
-                continue
-            self.streams.append(name)
-            sym, _, rest = name.partition("@")
-            if sym != sym.lower() or not market.lists(sym.upper()):
-                continue
-            if rest == "miniTicker":
-                self.tickers.add(sym.upper())
-            elif rest.startswith("kline_"):
-                try:
-                    interval = Interval(rest[len("kline_") :])
-                except ValueError:
-                    continue
-                if market.supports(interval):
-                    self.klines[name] = KlineState(SeriesKey(sym.upper(), interval))
-
-    def unsubscribe(self, names: list[str]) -> None:
-        """Drop streams."""
-        for name in names:
-            if name in self.streams:
-                self.streams.remove(name)
-            self.klines.pop(name, None)
-            sym, _, rest = name.partition("@")
-            if rest == "miniTicker":
-                self.tickers.discard(sym.upper())
-
-    async def send(self, stream: str, payload: dict[str, Any]) -> None:
-        """Send an event, wrapped when the connection is combined."""
-        body = {"stream": stream, "data": payload} if self.combined else payload
-        await self.ws.send_str(_encode(body).decode())
-
-
-class StreamHub:
-    """All websocket connections, the control-message handler, and the push loop driven by the market clock."""
+class StreamHub(StreamServer):
+    """The push loop driven by the market clock, over every connection, and the socket faults."""
 
     def __init__(
         self,
@@ -98,79 +31,13 @@ class StreamHub:
         updates_per_candle: int = 4,  # 0: updates by wall time only, as Binance pushes
         forming_every: float = FORMING_WALL_SECONDS,
     ) -> None:
+        super().__init__(market, ping_interval)
         self.market = market
-        self.ping_interval = ping_interval
         self.updates_per_candle = updates_per_candle
         self.forming_every = forming_every
-        self.connections: set[Connection] = set()
         self._ticker_wall = 0.0
         self.hostile_sent: Counter[str] = Counter()
         """Hostile frames that reached a socket, by kind: a fault fired while no one is connected sends none."""
-
-    def routes(self) -> list[web.RouteDef]:
-        """aiohttp routes for the websocket endpoints."""
-        return [web.get("/ws", self.handle), web.get("/ws/{stream:.*}", self.handle), web.get("/stream", self.handle)]
-
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        """Serve one websocket until it closes."""
-        ws = web.WebSocketResponse(heartbeat=self.ping_interval, autoping=True)
-        await ws.prepare(request)
-        combined = request.path == "/stream"
-        conn = Connection(ws, request, combined)
-        if combined:
-            names = [s for s in request.query.get("streams", "").split("/") if s]
-        else:
-            names = [s for s in request.match_info.get("stream", "").split("/") if s]
-        conn.subscribe(names, self.market)
-        self.connections.add(conn)
-        try:
-            async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    await self._control(conn, msg.data)
-        finally:
-            self.connections.discard(conn)
-        return ws
-
-    async def _control(self, conn: Connection, text: str) -> None:
-        now = time.monotonic()
-        conn.received.append(now)
-        while conn.received and conn.received[0] <= now - 1:
-            conn.received.popleft()
-        if len(conn.received) > MESSAGES_PER_SECOND:
-            await conn.ws.close(code=1008, message=b"Too many requests")
-            return
-        try:
-            msg = msgspec.json.decode(text)
-        except msgspec.DecodeError:
-            await conn.ws.send_str(_encode({"code": 3, "msg": "Invalid JSON: could not parse the message"}).decode())
-            return
-        reply = self._reply(conn, msg)
-        await conn.ws.send_str(_encode(reply).decode())
-
-    def _reply(self, conn: Connection, msg: Any) -> dict[str, Any]:
-        if not isinstance(msg, dict) or "method" not in msg:
-            return {"code": 2, "msg": "Invalid request: missing field 'method'", "id": None}
-        rid, method, params = msg.get("id"), msg["method"], msg.get("params", [])
-        if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
-            if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
-                return {"code": 2, "msg": "Invalid request: params must be a list of stream names", "id": rid}
-            if method == "SUBSCRIBE":
-                if len(set(conn.streams) | set(params)) > MAX_STREAMS:
-                    return {"error": {"code": 4, "msg": "Too many subscriptions"}, "id": rid}
-                conn.subscribe(params, self.market)
-            else:
-                conn.unsubscribe(params)
-            return {"result": None, "id": rid}
-        if method == "LIST_SUBSCRIPTIONS":
-            return {"result": list(conn.streams), "id": rid}
-        if method == "SET_PROPERTY" and isinstance(params, list) and params[:1] == ["combined"]:
-            if len(params) != 2 or not isinstance(params[1], bool):
-                return {"code": 1, "msg": "Invalid value type: expected Boolean", "id": rid}
-            conn.combined = params[1]
-            return {"result": None, "id": rid}
-        if method == "GET_PROPERTY" and params == ["combined"]:
-            return {"result": conn.combined, "id": rid}
-        return {"code": 2, "msg": f"Invalid request: unknown method '{method}'", "id": rid}
 
     async def pump(self, tick: float = 0.02) -> None:
         """Push kline and ticker updates to every connection as the market clock runs."""

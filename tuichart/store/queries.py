@@ -58,7 +58,7 @@ def newest_of_interval(store: Store, interval: Interval, last: int, newest: Mapp
     sql = (  # a join on each symbol's own start: no window function, no sort beyond the rows kept
         "WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS symbol, unnest(?::BIGINT[]) AS since, "
         f"unnest(range(?)) AS i) SELECT w.i AS i, {_SELECT_DOUBLES} FROM klines k JOIN wanted w ON "
-        "k.symbol = w.symbol AND k.open_time >= make_timestamp(w.since * 1000) WHERE k.\"interval\" = ? "
+        'k.symbol = w.symbol AND k.open_time >= make_timestamp(w.since * 1000) WHERE k."interval" = ? '
         "ORDER BY w.i, k.open_time"
     )
     raw = store.query_numpy(sql, [symbols, since, len(symbols), interval.value])
@@ -68,3 +68,20 @@ def newest_of_interval(store: Store, interval: Interval, last: int, newest: Mapp
     spans = zip([0, *cuts], [*cuts, len(index)], strict=True)
     return {symbols[int(index[a])]: {n: c[a:b] for n, c in columns.items()} for a, b in spans if b > a}
 
+
+_WIRE_ROW = (
+    "epoch_ms(open_time), CAST(open AS VARCHAR), CAST(high AS VARCHAR), CAST(low AS VARCHAR), CAST(close AS VARCHAR), "
+    "CAST(volume AS VARCHAR), epoch_ms(close_time), CAST(quote_volume AS VARCHAR), trades, "
+    "CAST(taker_buy_volume AS VARCHAR), CAST(taker_buy_quote_volume AS VARCHAR), '0'"
+)
+
+
+def kline_rows(store: Store, key: SeriesKey, start: int, end: int, limit: int, *, newest: bool) -> list[list[object]]:
+    """REST kline rows (Binance's 12 columns, the stored digits exactly) of candles opening in [start, end], oldest
+    first: the `limit` newest of them when `newest`, else the oldest."""
+    where, params = series_where(key, start, end)
+    order = "DESC" if newest else "ASC"
+    sql = f"SELECT {_WIRE_ROW} FROM klines WHERE {where} ORDER BY open_time {order} LIMIT {int(limit)}"
+    rows = store.query(sql, params)
+    out = [list(r) for r in rows]
+    return out[::-1] if newest else out

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import httpx
 from textual import work
 
 from tuichart.alerts.rules import rule_keys
 from tuichart.domain import FiredAlert
+from tuichart.relay.client import FOLLOW_EVERY, RecorderLink
 from tuichart.tui.base import AppBase
 from tuichart.tui.guard import guarded
 from tuichart.tui.messages import AlertFired, AlertNote, FiredLoaded
@@ -24,9 +26,37 @@ class AlertKeys(AppBase):
         """The alert rules (add, remove) and the alerts fired lately."""
         self._load_fired()
 
-    @work(thread=True, exclusive=True, group="fired", exit_on_error=False)
-    def _load_fired(self) -> None:
-        self.post_message(FiredLoaded(self.store.fired_alerts(limit=50)))
+    @work(exclusive=True, group="fired", exit_on_error=False)
+    async def _load_fired(self) -> None:
+        if self.options.recorder is None:
+            fired = await asyncio.to_thread(self.store.fired_alerts, 50)
+        else:  # the recorder's store holds them
+            link = RecorderLink(self.options.recorder)
+            try:
+                fired = await link.stored_fired(50)
+            finally:
+                await link.aclose()
+        self.post_message(FiredLoaded(fired))
+
+    @work(exclusive=True, group="recorder-alerts", exit_on_error=False)
+    async def follow_recorder_alerts(self) -> None:
+        """Attached to a recorder: show each alert it fires as it fires (this session evaluates none itself)."""
+        if self.options.recorder is None:
+            return
+        link = RecorderLink(self.options.recorder)
+        after: int | None = None
+        try:
+            while True:
+                try:
+                    after, fired = await link.fired_after(after)
+                except httpx.HTTPError as exc:  # the recorder stopping: the feed's status says the rest
+                    log.debug("asking the recorder for alerts: %s", exc)
+                    fired = []
+                for alert in fired:
+                    self.post_message(AlertFired(alert))
+                await asyncio.sleep(FOLLOW_EVERY)
+        finally:
+            await link.aclose()
 
     @guarded
     def on_fired_loaded(self, message: FiredLoaded) -> None:
@@ -63,7 +93,7 @@ class AlertKeys(AppBase):
     @work(exclusive=True, group="alert-streams", exit_on_error=False)
     async def _stream_alert_series(self) -> None:
         """Stream the series the rules are evaluated on, beside the watchlist."""
-        if self.engine is None or not self.model.connected:
+        if self.engine is None or not self.model.connected or self.options.recorder:
             return
         wanted = sorted(rule_keys(self.alert_book.rules, self.model.watchlist), key=str)
         idle = await self.engine.set_extra(wanted)

@@ -63,7 +63,8 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
         self.options = options
         self.store = store
         self.endpoints = endpoints
-        status = StatusData(exchange=options.exchange_label, demo=options.demo is not None, store=store.mode.value)
+        mode = "recorder" if options.recorder else store.mode.value
+        status = StatusData(exchange=options.exchange_label, demo=options.demo is not None, store=mode)
         # the engine's book of series states, made now so stored candles show before the exchange is reached
         series = series_book(store, options.studies)
         self.model = ScreenModel(options.symbols, options.interval, options.studies, status, series)
@@ -107,6 +108,7 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             self.show_stored(self.model.current_key)
         self.load_quotes()
         self.run_feed()
+        self.follow_recorder_alerts()
         self.set_interval(1 / self.options.fps, self._frame)
         gc.freeze()  # modules and widgets live as long as the app: full collections need not walk them again
         resume_collector()  # paused by the script's start
@@ -154,10 +156,10 @@ class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
             rest_client(endpoints, self.options.network),
             self.store,
             EngineOptions(self.options.network, tickers=True),
-            rules=self.alert_book.rules,
+            rules=[] if self.options.recorder else self.alert_book.rules,  # attached: the recorder fires them
             notify=self.options.notify,
             source="app",
-            rules_change=True,
+            rules_change=not self.options.recorder,
             series=self.model.series,
             hooks=EngineHooks(
                 say=lambda text: self.post_message(AlertNote(text)),

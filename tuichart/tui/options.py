@@ -38,6 +38,8 @@ class AppOptions:
     """Alert rules (`[[alerts]]`), evaluated on every push of the series they name."""
     notify: NotifySettings = field(default_factory=NotifySettings)
     """Where fired alerts go besides the screen (`[notify]`)."""
+    recorder: str | None = None
+    """The URL of the recorder this session is attached to: it stores the candles and fires the alerts."""
     label: str | None = None
     """How the status bar names the exchange (default: the preset or URL)."""
 

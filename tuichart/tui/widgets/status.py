@@ -42,8 +42,11 @@ def render_status(d: StatusData) -> Text:
         text.append(f" · no message for {d.quiet_for:.0f} s", style="yellow")
     if d.detail and d.state != "live":
         text.append(f" · {d.detail}", style="dim")
-    text.append(f" · {plural(d.stored, 'candle')} stored", style="dim")
-    text.append(f" · store {d.store}", style="dim" if d.store == "file" else "yellow")
+    if d.store == "recorder":  # the recorder stores every candle; this session keeps nothing itself
+        text.append(" · via recorder", style="dim")
+    else:
+        text.append(f" · {plural(d.stored, 'candle')} stored", style="dim")
+        text.append(f" · store {d.store}", style="dim" if d.store == "file" else "yellow")
     if d.dropped:
         text.append(f" · {plural(d.dropped, 'bad frame')} dropped", style="yellow")
     if d.hidden:
