@@ -114,6 +114,8 @@ def test_sessions_attach_to_a_running_recorder(tmp_path: Path) -> None:
             assert rows[:-1] == theirs  # every closed candle as the exchange has it, digits and all
 
             term.wait(lambda s: "alert up" in s, timeout=40, what="an alert the recorder fired, shown by the app")
+            term.keys("S")  # the market scan, computed by the recorder
+            term.wait(lambda s: "Market scan · USDT · 1m · 1 symbol" in s and re.search(r"BTCUSDT\s+\d", s) is not None)
         finally:
             out, err = record.communicate(timeout=120)
             term.close()

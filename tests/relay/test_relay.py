@@ -19,6 +19,7 @@ from tuichart.engine.builder import build_engine
 from tuichart.engine.engine import EngineOptions
 from tuichart.engine.policies import rest_client
 from tuichart.exchange import EmbeddedExchange, synthetic_market
+from tuichart.relay.client import RecorderLink
 from tuichart.relay.discovery import Recorder, announce, find_recorder, recorder_file
 from tuichart.relay.service import RecorderService
 from tuichart.store import Store
@@ -70,6 +71,13 @@ async def test_an_attached_client_reads_the_store_and_the_streams(tmp_path: Path
                 assert {s["symbol"] for s in info["symbols"]} >= set(SYMBOLS)
                 ticker = (await client.get("/ticker/24hr", params={"symbol": "ETHUSDT"})).json()
                 assert ticker["symbol"] == "ETHUSDT" and float(ticker["lastPrice"]) > 0
+            # the market scan an attached app's screen shows: the stored candles plus the forming one
+            rows = await RecorderLink(recorder.url).scan("USDT", Interval.M1)
+            forming = service.pushes.forming
+            assert sorted(r.symbol for r in rows) == ["BTCUSDT", "ETHUSDT"]
+            for row in rows:
+                key = SeriesKey(row.symbol, Interval.M1)
+                assert row.candles == store.count(key) + (key in forming) or row.candles == store.count(key)
             # streams: a recorded series forwarded; a series it does not record streamed on demand
             ws_url = recorder.url.replace("http", "ws") + "/stream?streams=btcusdt@kline_1m/solusdt@kline_1m"
             seen: dict[str, int] = {}

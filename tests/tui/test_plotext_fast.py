@@ -53,8 +53,8 @@ finite = st.floats(-1e6, 1e6, allow_nan=False)
 @given(st.lists(finite | st.integers(-10**6, 10**6), max_size=80), finite, finite, st.integers(1, 400))
 def test_get_matrix_data_matches_plotext(data: list[float], a: float, b: float, bins: int) -> None:
     lim = [min(a, b), max(a, b)]
-    if lim[0] == lim[1]:
-        lim[1] += 1.0
+    if lim[1] - lim[0] < 1e-9:  # a range of subnormals overflows plotext itself (a chart's range is never one)
+        lim[1] = lim[0] + 1.0
     assert plotext_fast.get_matrix_data(data, lim, bins) == plotext_fast._original["get_matrix_data"](data, lim, bins)
 
 

@@ -12,7 +12,7 @@ from tuichart.alerts.rules import AlertRule
 from tuichart.cli.attach import command_runner
 from tuichart.cli.output import result, say
 from tuichart.cli.record_market import MarketChoice, market_line, relist_forever
-from tuichart.cli.record_report import BackfillBars, announce_resume, report_event
+from tuichart.cli.record_report import BackfillBars, MarketBars, announce_resume, lacks, report_event
 from tuichart.config import Settings, state_dir
 from tuichart.domain import Interval, SeriesKey
 from tuichart.engine.alert_runner import unwatched_rules
@@ -74,7 +74,7 @@ async def _record(
         store = Store.open(settings.data_dir, fallback=False)
         store.bound_memory()
         stats = RecordStats()
-        bars = BackfillBars()
+        bars = BackfillBars() if market is None else MarketBars()
         engine = build_engine(
             rest,
             store,
@@ -126,6 +126,9 @@ async def _record(
                     announce_resume(key, engine.resumes[key], engine.started_at, max_backfill)
                 what = ", ".join(map(str, keys))
             else:
+                assert isinstance(bars, MarketBars)
+                lacking = [lacks(key, engine.resumes[key], engine.started_at) for key in engine.keys]
+                bars.expect(sum(1 for n in lacking if n), sum(lacking))
                 what = market_line(market, valid, intervals)
                 relisting = asyncio.ensure_future(relist_forever(engine, market))
             if serve is not None:

@@ -34,6 +34,12 @@ def announce_resume(key: SeriesKey, resume: Resume, now: int, max_backfill: int)
             say(f"{key}: resuming at {after} UTC: about {plural(count, 'candle')} to fetch")
 
 
+def lacks(key: SeriesKey, resume: Resume, now: int) -> int:
+    """Candles a series lacks from where it resumes up to the newest closed one."""
+    newest = last_closed_open(key, now)
+    return max(0, (newest - resume.progress) // key.interval.nominal_ms)
+
+
 def report_event(ev: FeedEvent, stats: RecordStats) -> None:
     """One line on stderr for a feed state other than live, and for each try at a hole."""
     if isinstance(ev, FeedStatus) and ev.state is not FeedState.LIVE:
@@ -71,3 +77,30 @@ class BackfillBars:
         if self._bars is not None:
             self._bars.__exit__(None, None, None)
         self._bars = self._draw = None
+
+
+class MarketBars(BackfillBars):
+    """For a whole market: one bar for every series' backfill together (candles written of those expected, time
+    left), drawn when there is more than one REST page to fetch in all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._done: dict[str, int] = {}
+        self._series = 0
+        self._expected = 0
+
+    def expect(self, series: int, candles: int) -> None:
+        """How many series start with a backfill, and about how many candles they lack in all."""
+        self._series, self._expected = series, candles
+
+    def __call__(self, task: str, done: int, total: int | None) -> None:
+        if total is None or self._expected < LONG_BACKFILL:
+            return
+        self._done[task] = done
+        if self._draw is None:
+            self._bars = progress_bar()
+            self._draw = self._bars.__enter__()
+        written = sum(self._done.values())
+        self._draw(f"backfilling {plural(self._series, 'series', 'series')}", written, max(written, self._expected))
+        if written >= self._expected:
+            self.close()

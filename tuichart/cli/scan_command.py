@@ -8,20 +8,15 @@ import io
 import json
 import math
 
-import numpy as np
-
 from tuichart.alerts.condition import parse_condition
 from tuichart.cli.attach import reading_store
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result, say
 from tuichart.domain import Interval
 from tuichart.errors import BadInput
-from tuichart.jobs.scan import HISTORY, SORTABLE, ScanRow, scan, sort_rows
+from tuichart.jobs.scan import HEADERS, SORTABLE, ScanRow, cell, row_fields, scan, sort_rows
+from tuichart.jobs.scan_source import stored_market
 from tuichart.plural import plural
-from tuichart.store.queries import newest_of_interval
-
-HEADERS = {"symbol": "symbol", "last": "last", "change": "24h %", "volume": "vol/avg", "rsi": "RSI", "bb": "%b",
-           "macd": "MACD hist", "stoch": "%K", "candles": "candles", "note": "note"}  # fmt: skip
 
 
 def run_scan(args: argparse.Namespace) -> int:
@@ -35,18 +30,13 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.sort.lstrip("-+") not in SORTABLE:
         raise BadInput(f"--sort {args.sort!r}: sort by one of {', '.join(SORTABLE)} (with - for descending)")
     with reading_store(settings.data_dir) as store:
-        newest = {
-            s.key.symbol: s.last_open
-            for s in sorted(store.series(), key=lambda s: s.key.symbol)
-            if s.key.interval is interval and _quoted(s.key.symbol, quotes)
-        }
-        if not newest:
+        series = stored_market(store, interval, quotes)
+        if not series:
             raise BadInput(
                 f"no {interval.value} candles of a symbol quoted in {', '.join(quotes)} are stored in "
                 f"{settings.data_dir}; record some first, e.g. `tuichart record --all --quote {quotes[0]} "
                 f"-i {interval.value}`"
             )
-        series = newest_of_interval(store, interval, HISTORY, newest)
     rows = sort_rows(scan(series, interval, condition), args.sort)
     shown = rows[: args.top] if args.top else rows
     result(_format(shown, args.format))
@@ -55,21 +45,17 @@ def run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quoted(symbol: str, quotes: list[str]) -> bool:
-    return any(symbol.endswith(q) and len(symbol) > len(q) for q in quotes)
-
-
 def _format(rows: list[ScanRow], kind: str) -> str:
     if kind == "json":
-        return json.dumps([{k: _json(v) for k, v in _fields(r).items()} for r in rows], indent=1)
+        return json.dumps([{k: _json(v) for k, v in row_fields(r).items()} for r in rows], indent=1)
     if kind == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(list(HEADERS))
         for r in rows:
-            writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in _fields(r).values()])
+            writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row_fields(r).values()])
         return out.getvalue().rstrip("\n")
-    table = [list(HEADERS.values()), *([_cell(k, v) for k, v in _fields(r).items()] for r in rows)]
+    table = [list(HEADERS.values()), *([cell(k, v) for k, v in row_fields(r).items()] for r in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
     lines = []
     for row in table:
@@ -79,21 +65,7 @@ def _format(rows: list[ScanRow], kind: str) -> str:
     return "\n".join(lines)
 
 
-def _fields(row: ScanRow) -> dict[str, object]:
-    return {name: getattr(row, name) for name in HEADERS}
-
-
 def _json(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _cell(name: str, value: object) -> str:
-    if not isinstance(value, float):
-        return str(value)
-    if math.isnan(value):
-        return "-"
-    if name == "last":
-        return np.format_float_positional(value, precision=8, trim="-")
-    if name == "change":
-        return f"{value:+.2f}"
-    return f"{value:.2f}" if name in ("volume", "rsi", "bb", "stoch") else f"{value:.6g}"

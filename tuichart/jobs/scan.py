@@ -46,6 +46,27 @@ class ScanRow:
 
 
 SORTABLE = tuple(f.name for f in fields(ScanRow) if f.name not in ("note",))
+HEADERS = {"symbol": "symbol", "last": "last", "change": "24h %", "volume": "vol/avg", "rsi": "RSI", "bb": "%b",
+           "macd": "MACD hist", "stoch": "%K", "candles": "candles", "note": "note"}  # fmt: skip
+"""Each column's title, in the order tables show them."""
+
+
+def row_fields(row: ScanRow) -> dict[str, object]:
+    """A row's values by column, in the order of HEADERS."""
+    return {name: getattr(row, name) for name in HEADERS}
+
+
+def cell(name: str, value: object) -> str:
+    """A value as tables show it (`-` for none)."""
+    if not isinstance(value, float):
+        return str(value)
+    if math.isnan(value):
+        return "-"
+    if name == "last":
+        return np.format_float_positional(value, precision=8, trim="-")
+    if name == "change":
+        return f"{value:+.2f}"
+    return f"{value:.2f}" if name in ("volume", "rsi", "bb", "stoch") else f"{value:.6g}"
 
 
 def scan(

@@ -1,12 +1,17 @@
-"""What an attached session asks its recorder beyond Binance's protocol: the alerts it fired."""
+"""What an attached session asks its recorder beyond Binance's protocol: the alerts it fired, the market scan."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import Any
 
 import httpx
 
-from tuichart.domain import FiredAlert
+from tuichart.domain import FiredAlert, Interval
+from tuichart.jobs.scan import ScanRow
+
+SCAN_PATH = "/tuichart/v1/scan"
 
 FOLLOW_EVERY = 1.0
 """Seconds between two questions for new alerts."""
@@ -34,6 +39,12 @@ class RecorderLink:
         body = await self._get("/tuichart/v1/alerts/stored", {"limit": str(limit)})
         return [_alert(a) for a in body["alerts"]]
 
+    async def scan(self, quote: str, interval: Interval, where: str | None = None) -> list[ScanRow]:
+        """The recorder's market scan of `quote` at `interval` (its forming candles included), kept by `where`."""
+        params = {"quote": quote, "interval": interval.value, **({"where": where} if where else {})}
+        body = await self._get(SCAN_PATH, params)
+        return [_scan_row(row) for row in body["rows"]]
+
     async def _get(self, path: str, params: dict[str, str]) -> Any:
         resp = await self._client.get(self.url + path, params=params)
         resp.raise_for_status()
@@ -42,3 +53,13 @@ class RecorderLink:
 
 def _alert(body: dict[str, Any]) -> FiredAlert:
     return FiredAlert(**body)
+
+
+def scan_row_body(row: ScanRow) -> dict[str, Any]:
+    """A scan row as JSON allows it (no value: null)."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in dataclasses.asdict(row).items()}
+
+
+def _scan_row(body: dict[str, Any]) -> ScanRow:
+    values: dict[str, Any] = {k: math.nan if v is None else v for k, v in body.items()}
+    return ScanRow(**values)

@@ -11,8 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
-from tuichart.domain import FiredAlert, SeriesKey
+from tuichart.alerts.condition import Condition, parse_condition
+from tuichart.domain import Candle, FiredAlert, Interval, SeriesKey
 from tuichart.engine.engine import MarketEngine
+from tuichart.errors import TuichartError
+from tuichart.jobs.scan import ScanRow, scan
+from tuichart.jobs.scan_source import stored_market, with_forming
+from tuichart.relay.client import SCAN_PATH, scan_row_body
 from tuichart.relay.discovery import INFO_PATH, CommandRunner, Recorder, announce, recorder_file, withdraw
 from tuichart.relay.hub import RelayHub
 from tuichart.relay.pushes import RecentPushes
@@ -58,6 +63,7 @@ class RecorderService:
                 web.get(prefix + "/tuichart/v1/alerts", self._alerts),
                 web.get(prefix + "/tuichart/v1/alerts/stored", self._stored_alerts),
                 web.post(prefix + "/tuichart/v1/run", self._command),
+                web.get(prefix + SCAN_PATH, self._scan),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -131,6 +137,24 @@ class RecorderService:
         limit = min(500, max(1, int(request.query.get("limit", "50") or 50)))
         stored = await asyncio.to_thread(self.engine.store.fired_alerts, limit)
         return web.json_response({"alerts": [_alert_body(a) for a in stored]})
+
+    async def _scan(self, request: web.Request) -> web.Response:
+        """The market scan of the store plus each series' forming candle (an attached app's scan screen)."""
+        q = request.query
+        try:
+            interval = Interval.parse(q.get("interval", "1h"))
+            condition = parse_condition(q["where"]) if q.get("where") else None
+        except TuichartError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        quotes = [a.strip().upper() for a in q.get("quote", "USDT").split(",") if a.strip()]
+        forming = {k.symbol: c for k, c in self.pushes.forming.items() if k.interval is interval}
+        rows = await asyncio.to_thread(self._scan_rows, interval, quotes, condition, forming)
+        return web.json_response({"rows": [scan_row_body(r) for r in rows]})
+
+    def _scan_rows(
+        self, interval: Interval, quotes: list[str], condition: Condition | None, forming: dict[str, Candle]
+    ) -> list[ScanRow]:
+        return scan(with_forming(stored_market(self.engine.store, interval, quotes), forming), interval, condition)
 
     async def _command(self, request: web.Request) -> web.Response:
         body: Any = await request.json()

@@ -44,6 +44,7 @@ from tuichart.tui.model.screen import ScreenModel
 from tuichart.tui.model.status import StatusData
 from tuichart.tui.options import AppOptions
 from tuichart.tui.popout import Popout
+from tuichart.tui.scan_keys import ScanKeys
 from tuichart.tui.watchlist_edit import WatchlistEditing
 from tuichart.tui.widgets.chart_panel import ChartPanel
 from tuichart.tui.widgets.status import StatusBar
@@ -52,7 +53,7 @@ from tuichart.tui.widgets.watchlist import Watchlist
 log = logging.getLogger(__name__)
 
 
-class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys):
+class TuichartApp(ChartKeys, WatchlistEditing, AlertKeys, ScanKeys):
     """Watchlist on the left, the selected chart on the right, status at the bottom."""
 
     CSS_PATH = "tuichart.tcss"

@@ -94,6 +94,13 @@ class AppBase(App[int]):
     def _stream_alert_series(self) -> Any:
         raise NotImplementedError
 
+    async def add_to_watchlist(self, symbol: str) -> bool:
+        """Add a trading symbol to the watchlist (`WatchlistEditing`); True when it was added."""
+        raise NotImplementedError
+
+    def _watchlist_changed(self) -> None:
+        raise NotImplementedError
+
     def _redraw(self) -> None:
         """Draw now: what the user asked for does not wait for the next frame tick (only the stream is throttled)."""
         self._dirty = True

@@ -43,6 +43,7 @@ class ChartKeys(AppBase):
         Binding("s", "screenshot_svg", "Shot"),
         Binding("o", "popout", "Popout"),
         Binding("A", "alerts", "Alerts"),
+        Binding("S", "scan", "Scan"),
     ]
 
     @property

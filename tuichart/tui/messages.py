@@ -12,6 +12,7 @@ from tuichart.binance.protocol import Ticker24h
 from tuichart.domain import FiredAlert, KlineEvent, TickerEvent
 from tuichart.engine.feed import FeedEvent
 from tuichart.engine.history import History
+from tuichart.jobs.scan import ScanRow
 
 
 @dataclass
@@ -89,3 +90,11 @@ class FiredLoaded(Message):
     """The alerts fired lately, read from the store."""
 
     fired: list[FiredAlert]
+
+
+@dataclass
+class ScanLoaded(Message):
+    """The market scan read for the scan screen (or why it could not be)."""
+
+    rows: list[ScanRow]
+    error: str = ""

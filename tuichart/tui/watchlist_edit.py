@@ -14,14 +14,20 @@ class WatchlistEditing(AppBase):
         """Search the exchange's trading symbols and add one."""
 
         async def done(symbol: str | None) -> None:
-            if symbol is None or not self.model.add_symbol(symbol):
-                return
-            if self.engine is not None and self.model.connected:
-                await self.engine.add_symbol(symbol, self.model.interval)
-            self._watchlist_changed()
-            self.notify(f"added {symbol}")
+            if symbol is not None:
+                await self.add_to_watchlist(symbol)
 
         self.push_screen(AddSymbolScreen(self.model.trading, self.model.watchlist), done)
+
+    async def add_to_watchlist(self, symbol: str) -> bool:
+        """Add a trading symbol to the watchlist, streamed from now on; True when it was added."""
+        if not self.model.add_symbol(symbol):
+            return False
+        if self.engine is not None and self.model.connected:
+            await self.engine.add_symbol(symbol, self.model.interval)
+        self._watchlist_changed()
+        self.notify(f"added {symbol}")
+        return True
 
     async def action_remove_symbol(self) -> None:
         """Remove the highlighted symbol from the watchlist."""

@@ -31,6 +31,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("s", "save an SVG screenshot"),
     ("o", "open the chart in a browser (URL and ssh -L line)"),
     ("A", "alerts: the rules (n adds, d removes) and what fired"),
+    ("S", "market scan (s sorts, / filters, Enter opens the chart, a adds)"),
     ("?", "this help"),
     ("q, Ctrl+C", "quit"),
 )
