@@ -6,14 +6,16 @@ import argparse
 import os
 import sys
 
-from tuichart.cli.attach import running_recorder
+from tuichart.cli.attach import prefetch_history, running_recorder
 from tuichart.cli.checks import check_on_exchange
 from tuichart.cli.demo import command_settings
 from tuichart.cli.overlap import while_importing_the_ui
 from tuichart.config import Settings, state_dir
-from tuichart.domain import Interval, normalize_symbol
+from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.engine.endpoints import DemoMarket
+from tuichart.engine.history import CHART_CANDLES
 from tuichart.errors import BadInput
+from tuichart.relay.discovery import Recorder
 from tuichart.store import Store
 from tuichart.web.security import kept_token
 
@@ -35,7 +37,7 @@ def run_terminal_app(args: argparse.Namespace) -> int:
         settings.exchange = recorder.url
     demo = DemoMarket() if args.demo and recorder is None else None
     typed = [] if demo else symbols if args.symbols else symbols[:1] if args.interval else []
-    store = while_importing_the_ui(lambda: _checked_store(settings, typed, interval, attached=recorder is not None))
+    store = while_importing_the_ui(lambda: _checked_store(settings, typed, interval, recorder, symbols[:1]))
     from tuichart.tui import AppOptions, make_app
 
     options = AppOptions(
@@ -66,12 +68,16 @@ def run_terminal_app(args: argparse.Namespace) -> int:
     return code or 0
 
 
-def _checked_store(settings: Settings, typed: list[str], interval: Interval, *, attached: bool) -> Store:
+def _checked_store(
+    settings: Settings, typed: list[str], interval: Interval, recorder: Recorder | None, first: list[str]
+) -> Store:
     """The typed symbols checked on the exchange (the config's list is not), then the store, memory bounded;
-    `attached` to a recorder: a store in memory, the recorder's file being its own."""
+    attached to a `recorder`: a store in memory (the file is the recorder's) holding the `first` chart's candles."""
     if typed:
         check_on_exchange(settings, typed, interval)
-    store = Store.open(None if attached else settings.data_dir)
+    store = Store.open(None if recorder is not None else settings.data_dir)
+    if recorder is not None and first:
+        prefetch_history(store, recorder, SeriesKey(first[0], interval), CHART_CANDLES)
     store.bound_memory()  # the app records every closed candle of its watchlist, as `record` does, for hours
     return store
 

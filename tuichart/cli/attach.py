@@ -11,10 +11,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
+from tuichart.binance.protocol import parse_klines
 from tuichart.cli.output import captured, say, write
 from tuichart.config import state_dir
+from tuichart.domain import Candle, SeriesKey
 from tuichart.errors import TuichartError
 from tuichart.relay.discovery import CommandRunner, Recorder, find_recorder
 from tuichart.store import Store
@@ -52,6 +55,38 @@ def reading_store(data_dir: Path) -> Iterator[Store]:
         raise HeldByRecorder(recorder)
     with Store.open(data_dir, read_only=True, fallback=False) as store:
         yield store
+
+
+def prefetch_history(store: Store, recorder: Recorder, key: SeriesKey, count: int) -> None:
+    """The newest `count` closed candles of `key` from the recorder into `store` (an attached app's memory), so the
+    first chart is drawn at once, as from a store of its own; a failure leaves the feed to fetch them."""
+    url = urlparse(recorder.url)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=5)
+    try:
+        now = int(_get_json(conn, f"{url.path}/api/v3/time")["serverTime"])
+        candles: list[Candle] = []
+        end: int | None = None
+        while len(candles) < count:
+            query = f"symbol={key.symbol}&interval={key.interval.value}&limit=1000" + (f"&endTime={end}" if end else "")
+            page = [c for c in parse_klines(_get_json(conn, f"{url.path}/api/v3/klines?{query}")) if c.close_time < now]
+            candles = page + candles
+            if len(page) < 999 or not page:
+                break
+            end = page[0].open_time - 1
+        store.upsert(key, candles[-count:])
+    except (OSError, ValueError, KeyError, TypeError, http.client.HTTPException, TuichartError) as exc:
+        log.info("prefetching %s from the recorder: %s", key, exc)
+    finally:
+        conn.close()
+
+
+def _get_json(conn: http.client.HTTPConnection, path: str) -> Any:
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        raise ValueError(f"HTTP {resp.status}")
+    return json.loads(body)
 
 
 def run_in_recorder(recorder: Recorder, argv: Sequence[str]) -> int:

@@ -10,10 +10,14 @@ from tuichart.binance.presets import Endpoints
 from tuichart.binance.rest import RestClient, RetryPolicy
 from tuichart.domain import Candle, SeriesKey
 from tuichart.errors import TuichartError
+from tuichart.indicators import MIN_WARMUP
 from tuichart.jobs.indicator_rebuild import catch_up
 from tuichart.store import Store
 
 log = logging.getLogger(__name__)
+
+CHART_CANDLES = MIN_WARMUP + 1000
+"""Candles a chart loads first: a screen's width of them and the indicators' warm-up before."""
 
 
 @dataclass(frozen=True, slots=True)

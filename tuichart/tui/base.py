@@ -14,9 +14,8 @@ from tuichart.binance.presets import Endpoints
 from tuichart.config import save_choices
 from tuichart.domain import SeriesKey
 from tuichart.engine.engine import MarketEngine
-from tuichart.engine.history import load_history
+from tuichart.engine.history import CHART_CANDLES, load_history
 from tuichart.errors import TuichartError
-from tuichart.indicators import MIN_WARMUP
 from tuichart.store import Store
 from tuichart.tui.messages import HistoryLoaded, QuotesLoaded
 from tuichart.tui.model.alert_book import AlertBook
@@ -24,7 +23,7 @@ from tuichart.tui.model.screen import ScreenModel
 from tuichart.tui.options import AppOptions
 from tuichart.tui.popout import Popout
 
-HISTORY_CANDLES = MIN_WARMUP + 1000
+HISTORY_CANDLES = CHART_CANDLES
 
 
 class AppBase(App[int]):

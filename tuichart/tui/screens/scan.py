@@ -90,7 +90,7 @@ class ScanScreen(ModalScreen[None]):
         if view.error:
             title.append(f" · {view.error}", style="yellow")
         self.query_one("#scan-title", Static).update(title)
-        self.query_one(ScanTable).refresh()
+        self.query_one(ScanTable).refresh_rows()
 
     @on(Input.Submitted, "#scan-filter")
     def _filtered(self, event: Input.Submitted) -> None:

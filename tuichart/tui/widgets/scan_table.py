@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from tuichart.jobs.scan import HEADERS, cell, row_fields
@@ -44,7 +46,8 @@ def row_line(values: dict[str, object], selected: bool) -> Text:
 
 
 class ScanTable(Widget):
-    """Draws the view's rows around its cursor; the view is pushed down by the screen."""
+    """Draws the view's rows around its cursor, a line at a time (no layout of text): the view is pushed down by
+    the screen."""
 
     can_focus = True
     DEFAULT_CSS = "ScanTable { height: 1fr; }"
@@ -53,22 +56,35 @@ class ScanTable(Widget):
         super().__init__(id=id)
         self.view = view
         self.top = 0
+        self._lines: list[Text] = []
 
-    def render(self) -> Text:
-        """The header and the rows in view."""
+    def refresh_rows(self) -> None:
+        """Lay out the lines in view again and redraw them."""
         view = self.view
         rows = view.shown()
         height = max(1, self.size.height - 1)
         self.top = min(max(self.top, view.cursor - height + 1), view.cursor)
         self.top = max(0, min(self.top, max(0, len(rows) - height)))
-        text = header_line(view.sort)
-        for i in range(self.top, min(len(rows), self.top + height)):
-            text.append("\n")
-            text.append_text(row_line(row_fields(rows[i]), i == view.cursor))
+        lines = [header_line(view.sort)]
+        shown = range(self.top, min(len(rows), self.top + height))
+        lines += [row_line(row_fields(rows[i]), i == view.cursor) for i in shown]
         if not rows:
-            text.append("\n")
-            text.append(_empty(view), style="dim")
-        return text
+            lines.append(Text(_empty(view), style="dim"))
+        self._lines = lines
+        self.refresh()
+
+    def on_resize(self) -> None:
+        """More or fewer lines fit."""
+        self.refresh_rows()
+
+    def render_line(self, y: int) -> Strip:
+        """Line `y` of the table (blank below the rows)."""
+        width = self.size.width
+        if y >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        base = self.rich_style  # the widget's colours under each cell's own
+        segments = Segment.apply_style(self._lines[y].render(self.app.console), style=base)
+        return Strip(segments).adjust_cell_length(width, base).simplify()
 
 
 def _empty(view: ScanView) -> str:
