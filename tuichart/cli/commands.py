@@ -129,6 +129,8 @@ def cmd_exchange(args: argparse.Namespace) -> int:
         raise BadInput("--speed must be above 0")
     if args.weight_limit < 1:
         raise BadInput("--weight-limit must be at least 1")
+    if not 0 <= args.latency <= 60_000:
+        raise BadInput("--latency must be from 0 to 60000 ms")
     start = parse_time(args.start) if args.start else None
     symbols = [normalize_symbol(s) for s in args.synthetic]
     try:
@@ -144,6 +146,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
                 result,
                 start_ms=start,
                 weight_limit=args.weight_limit,
+                latency=args.latency / 1000,
             )
         )
     except OSError as exc:

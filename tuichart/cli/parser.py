@@ -77,6 +77,9 @@ def command_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--weight-limit", type=int, default=6000, help="REST request weight allowed a minute (default 6000, as Binance)"
     )
+    ex.add_argument(
+        "--latency", type=float, default=0.0, metavar="MS", help="answer each REST request MS later (a far exchange)"
+    )
     ex.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     imp = sub.add_parser(

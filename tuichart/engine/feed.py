@@ -19,6 +19,7 @@ from tuichart.binance.rest import RestClient
 from tuichart.binance.stream import Streams
 from tuichart.candle_check import candle_problem
 from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
+from tuichart.engine.prefetch import PagePrefetch
 from tuichart.errors import TuichartError
 from tuichart.jobs.backfill import count_candles
 from tuichart.jobs.progress import Progress, no_progress
@@ -192,15 +193,23 @@ class MarketFeed:
             self._front[key] = t  # nothing known before: the series starts here
         return True
 
-    async def _backfill(self, key: SeriesKey, now: int, *, gap: bool = True) -> AsyncIterator[FeedEvent]:
+    async def _backfill(
+        self,
+        key: SeriesKey,
+        now: int,
+        *,
+        gap: bool = True,
+        ahead: tuple[int, AsyncIterator[list[Candle]]] | None = None,
+    ) -> AsyncIterator[FeedEvent]:
         """Every closed candle from the series' progress to `now`; a failure is retried later, with backoff.
 
-        With `gap` false (the closing backfill) what it brings is not counted as a gap filled."""
+        With `gap` false (the closing backfill) what it brings is not counted as a gap filled; `ahead` is where a
+        prefetch of its pages started, and those pages."""
         self._stale.discard(key)
         last = self._last_closed(key)
         if last is None:
             return
-        start = key.interval.next_open(last)
+        start = key.interval.next_open(last) if ahead is None else ahead[0]
         newest = key.interval.open_time(key.interval.open_time(now) - 1)
         if start > newest:
             if self._retry.pop(key, None) is not None:
@@ -211,7 +220,8 @@ class MarketFeed:
         expected = start
         brought = 0
         try:
-            async for page in self.rest.closed_klines(key, start, now_ms=now):
+            pages = self.rest.closed_klines(key, start, now_ms=now) if ahead is None else ahead[1]
+            async for page in pages:
                 for c in page:
                     too_late = c.close_time > now + CLOCK_SKEW_MS
                     problem = "a close time after the exchange's clock" if too_late else candle_problem(key, c)
@@ -284,9 +294,17 @@ class MarketFeed:
     async def _backfill_all(
         self, now: int, *, gap: bool = True, keys: Iterable[SeriesKey] | None = None
     ) -> AsyncIterator[FeedEvent]:
-        for key in self.stream.keys if keys is None else list(keys):
-            async for ev in self._backfill(key, now, gap=gap):
-                yield ev
+        keys = list(self.stream.keys if keys is None else keys)
+        starts = {k: k.interval.next_open(last) for k in keys if (last := self._last_closed(k)) is not None}
+        prefetch = PagePrefetch(starts, now, lambda k, start: self.rest.closed_klines(k, start, now_ms=now))
+        try:
+            for key in keys:
+                ahead = (starts[key], prefetch.pages(key)) if key in starts else None
+                async for ev in self._backfill(key, now, gap=gap, ahead=ahead):
+                    yield ev
+                await prefetch.done(key)
+        finally:
+            await prefetch.close()
 
     async def _server_now(self, fallback: int) -> int:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -92,6 +93,8 @@ class RestApi:
         self.failing_until = 0.0
         """Every request fails with 503 until this `time.monotonic()` (a REST outage)."""
         self.retry_after = 1
+        self.latency = 0.0
+        """Seconds each answer waits, as if the exchange were far away."""
 
     def routes(self) -> list[web.RouteDef]:
         """aiohttp routes for every endpoint."""
@@ -109,6 +112,8 @@ class RestApi:
         self, fn: Callable[[dict[str, str]], Any], weight: Callable[[dict[str, str]], int]
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
+            if self.latency:
+                await asyncio.sleep(self.latency)
             q = dict(request.query)
             now = time.monotonic()
             try:

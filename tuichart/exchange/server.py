@@ -150,8 +150,10 @@ async def run_exchange(
     *,
     start_ms: int | None = None,
     weight_limit: int = 6000,
+    latency: float = 0.0,
 ) -> None:
-    """`tuichart exchange`: serve until cancelled; `synthetic` is symbols, or a market's size."""
+    """`tuichart exchange`: serve until cancelled; `synthetic` is symbols, or a market's size; each REST answer
+    `latency` seconds late."""
     plan = parse_faults(faults) if faults else None
     market: ServedMarket
     if replay:
@@ -166,6 +168,7 @@ async def run_exchange(
         raise BadInput(f"{events[0]}: only a --synthetic-market lists and delists symbols")
     # a wide market pushes at Binance's cadence (about every 2 s a stream), whatever the speed
     ex = EmbeddedExchange(market, faults=plan, updates_per_candle=0 if wide else 4, weight_limit=weight_limit)
+    ex.rest.latency = latency
     url = await ex.start(host, port)
     symbols = plural(len(market.listing), "symbol")
     announce(f"tuichart exchange listening on {url} ({symbols}, speed x{speed:g}); use --exchange {url}")
