@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -141,3 +142,19 @@ def test_sessions_attach_to_a_running_recorder(tmp_path: Path) -> None:
     assert sorted(a["rule_id"] for a in delivered) == sorted(printed)
     assert {a["source"] for a in delivered} == {"record"}
     assert parse_klines(theirs)  # the exchange's rows parsed as klines: the comparison above was of real rows
+
+
+def test_a_recorder_that_cannot_serve_records_all_the_same(tmp_path: Path) -> None:
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    with socket.socket() as taken, exchange_process("--synthetic", SYMBOL, "--speed", 60) as ex:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = tuichart(
+            "record", SYMBOL, "--duration", 3, "--serve-port", port, "--exchange", ex.url,
+            "--data-dir", tmp_path / "data", env=env,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "not serving other sessions: " in run.stderr and "cannot attach to this recorder" in run.stderr
+    assert re.search(r"\d+ closed candles? recorded, .* 0 candles missing", run.stdout), run.stdout
+    assert not list((tmp_path / "state").glob("tuichart/recorders/*.json"))

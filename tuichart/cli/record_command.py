@@ -132,9 +132,7 @@ async def _record(
                 what = market_line(market, valid, intervals)
                 relisting = asyncio.ensure_future(relist_forever(engine, market))
             if serve is not None:
-                recorder = await service.start()
-                where = urlparse(recorder.url).netloc
-                say(f"serving {where}: tuichart, web, export, scan and alerts fired on this data dir attach to it")
+                await _serve(service)
             on = len(engine.stream.connections)
             say(
                 f"recording {what} from {endpoints.name} into {settings.data_dir} "
@@ -156,6 +154,18 @@ async def _record(
                 await engine.close()
                 store.close()
         return _summary(engine, stats, stop, brief=market is not None)
+
+
+async def _serve(service: RecorderService) -> None:
+    """Serve other sessions, or say why not (a port in use, an unwritable state dir): the recording goes on."""
+    try:
+        recorder = await service.start()
+    except OSError as exc:
+        await service.stop()
+        say(f"not serving other sessions: {exc.strerror or exc}; they cannot attach to this recorder")
+        return
+    where = urlparse(recorder.url).netloc
+    say(f"serving {where}: tuichart, web, export, scan and alerts fired on this data dir attach to it")
 
 
 def _summary(engine: MarketEngine, stats: RecordStats, stop: asyncio.Event, *, brief: bool) -> int:

@@ -97,7 +97,8 @@ class RecorderService:
 
     def _watch(self, keys: set[SeriesKey]) -> None:
         """Stream the series attached clients want beyond those recorded (one change at a time, the newest wins)."""
-        self._wanted = {k for k in keys if k not in set(self.engine.keys)}
+        recorded = set(self.engine.keys)
+        self._wanted = {k for k in keys if k not in recorded}
         if self._watching is None or self._watching.done():
             self._watching = asyncio.get_running_loop().create_task(self._apply_watch())
 
@@ -134,7 +135,10 @@ class RecorderService:
         return web.json_response({"next": len(fired), "alerts": [_alert_body(a) for a in fired[after:]]})
 
     async def _stored_alerts(self, request: web.Request) -> web.Response:
-        limit = min(500, max(1, int(request.query.get("limit", "50") or 50)))
+        try:
+            limit = min(500, max(1, int(request.query.get("limit", "50"))))
+        except ValueError:
+            raise web.HTTPBadRequest(text="limit: a number") from None
         stored = await asyncio.to_thread(self.engine.store.fired_alerts, limit)
         return web.json_response({"alerts": [_alert_body(a) for a in stored]})
 
