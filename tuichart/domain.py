@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +62,9 @@ class Interval(enum.Enum):
     W1 = "1w"
     MO1 = "1M"
 
+    # Members are singletons: hash by identity, in C, not by name in Python (every series lookup hashes one).
+    __hash__ = object.__hash__
+
     @classmethod
     def parse(cls, text: str) -> Interval:
         """Interval from Binance's code; `1mo` (data.binance.vision's month spelling) means `1M`."""
@@ -93,20 +96,21 @@ class Interval(enum.Enum):
 
     def open_time(self, t_ms: int) -> int:
         """Open time (ms) of the candle that contains instant `t_ms`, on Binance's grid."""
-        if self is Interval.MO1:
+        step = _STEP[self]
+        if step == 0:
             dt = datetime.fromtimestamp(t_ms // 1000, UTC)
             return int(datetime(dt.year, dt.month, 1, tzinfo=UTC).timestamp()) * 1000
-        step = _FIXED_MS[self.value]
-        origin = _WEEK_ORIGIN_MS if self is Interval.W1 else _THREE_DAY_ORIGIN_MS if self is Interval.D3 else 0
+        origin = _ORIGIN[self]
         return (t_ms - origin) // step * step + origin
 
     def next_open(self, open_ms: int) -> int:
         """Open time of the candle after the one opening at `open_ms`."""
-        if self is Interval.MO1:
+        step = _STEP[self]
+        if step == 0:
             dt = datetime.fromtimestamp(open_ms // 1000, UTC)
             year, month = (dt.year + 1, 1) if dt.month == 12 else (dt.year, dt.month + 1)
             return int(datetime(year, month, 1, tzinfo=UTC).timestamp()) * 1000
-        return open_ms + _FIXED_MS[self.value]
+        return open_ms + step
 
     def close_time(self, open_ms: int) -> int:
         """Binance's close time: the next open minus one millisecond."""
@@ -115,6 +119,12 @@ class Interval(enum.Enum):
 
 ALL_INTERVALS: tuple[Interval, ...] = tuple(Interval)
 
+# Per member, read on every push (an enum's `.value` is a Python-level property): its length (0: the month) and
+# the origin of its grid.
+_STEP: dict[Interval, int] = {i: _FIXED_MS.get(i.value, 0) for i in Interval}
+_ORIGIN: dict[Interval, int] = {i: 0 for i in Interval}
+_ORIGIN.update({Interval.W1: _WEEK_ORIGIN_MS, Interval.D3: _THREE_DAY_ORIGIN_MS})
+
 
 @dataclass(frozen=True, slots=True)
 class SeriesKey:
@@ -122,6 +132,17 @@ class SeriesKey:
 
     symbol: str
     interval: Interval
+    _hash: int = field(init=False, repr=False, compare=False)
+    """Computed once: a key is hashed on every push, by every dict of series state."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.symbol, self.interval)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[SeriesKey], tuple[str, Interval]]:
+        return SeriesKey, (self.symbol, self.interval)  # hashed again where it is loaded: hashes differ by process
 
     @property
     def stream(self) -> str:

@@ -18,6 +18,7 @@ BASE = Candle(1_577_836_800_000, 10.0, 12.0, 9.0, 11.0, 5.0, 1_577_836_859_999, 
         ({"open": 9.0, "close": 12.0}, None),  # at the bounds
         ({"volume": 0.0, "trades": 0, "quote_volume": 0.0, "taker_buy_volume": 0.0, "taker_buy_quote_volume": 0.0},
          None),  # a zero-trade candle is real
+        ({"quote_volume": 1e308, "taker_buy_quote_volume": 1e308}, None),  # finite, though their sum is not
         ({"high": float("nan")}, "not a finite number"),
         ({"volume": float("inf")}, "not a finite number"),
         ({"open": -1.0, "low": -2.0}, "negative"),

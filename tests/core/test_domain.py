@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import pickle
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -108,3 +111,14 @@ def test_stream_name_is_lowercase() -> None:
     assert normalize_symbol(" ethusdt ") == "ETHUSDT"
     with pytest.raises(BadInput):
         normalize_symbol("BTC/USDT")
+
+
+def test_a_key_from_another_process_finds_its_series() -> None:
+    """A key's hash is computed once, in the process that holds it: one unpickled from elsewhere hashes anew."""
+    code = "import pickle, sys; from tuichart.domain import *; "
+    code += "sys.stdout.buffer.write(pickle.dumps(SeriesKey('ETHBTC', Interval.H4)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    key = pickle.loads(out)
+    assert {SeriesKey("ETHBTC", Interval.H4): 1}.get(key) == 1
+    assert key in {SeriesKey("ETHBTC", Interval.H4)} and key != SeriesKey("ETHBTC", Interval.H1)
+    assert repr(key) == "SeriesKey(symbol='ETHBTC', interval=<Interval.H4: '4h'>)"

@@ -139,7 +139,10 @@ class StreamPool:
         async def pump() -> None:
             try:
                 async for ev in conn.events():
-                    await queue.put((conn, ev))
+                    if queue.full():
+                        await queue.put((conn, ev))
+                    else:  # most pushes: no coroutine to run
+                        queue.put_nowait((conn, ev))
             except Exception as exc:  # a bad address, say: the reader hears of it as from one connection
                 await queue.put((conn, exc))
 
@@ -154,11 +157,16 @@ class StreamPool:
             self._start(conn)
         try:
             while not (self._closed and queue.empty() and all(task.done() for task in self._tasks.values())):
-                try:
-                    async with asyncio.timeout(0.05 if self._closed else None):
-                        conn, ev = await queue.get()
-                except TimeoutError:
-                    continue
+                if not queue.empty():  # most pushes arrive in bursts: no coroutine, no timeout to run
+                    conn, ev = queue.get_nowait()
+                elif not self._closed:
+                    conn, ev = await queue.get()
+                else:
+                    try:
+                        async with asyncio.timeout(0.05):
+                            conn, ev = await queue.get()
+                    except TimeoutError:
+                        continue
                 if isinstance(ev, Exception):
                     raise ev
                 if isinstance(ev, FeedStatus):

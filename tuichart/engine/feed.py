@@ -89,7 +89,7 @@ class MarketFeed:
         self.stream = stream
         self.policy = policy or FeedPolicy()
         self._last_closed = last_closed
-        self._stored = stored or _nothing_stored
+        self._stored = stored or (lambda key, open_time: False)
         self._progress = progress
         self._emitted: dict[SeriesKey, dict[int, Candle]] = {}
         self._front: dict[SeriesKey, int] = {}
@@ -342,30 +342,35 @@ class MarketFeed:
             if isinstance(ev, KlineEvent) and self._refused(ev.key, ev.candle, self._stream_problem(ev, self.clock)):
                 continue
             self.clock = max(self.clock, ev.event_time)
-            if isinstance(ev, KlineEvent):
+            if isinstance(ev, KlineEvent) and ev.closed:
                 key, open_time = ev.key, ev.candle.open_time
                 front = self._frontier(key)
-                if ev.closed:
-                    missed = front is not None and open_time > key.interval.next_open(front)
-                    if missed and key not in self._retry:  # closes were missed: fill in first
-                        async for item in self._backfill(key, self.clock):
-                            yield item
-                    if self._accept(key, ev.candle):
-                        yield ev
-                    if self._forming.get(key, -1) <= open_time:
-                        self._forming.pop(key, None)
-                    continue
-                # Keep the oldest forming candle not yet confirmed closed: that is the one the grace watches.
-                known = front if front is not None else -1
-                tracked = self._forming.get(key)
-                if open_time > known and (tracked is None or tracked <= known):
-                    self._forming[key] = open_time
-                    self._next_due = min(self._next_due, self._grace_end(key, open_time))
-                yield ev
-            else:
-                yield ev
-            async for item in self._finalize_overdue(self.clock):
-                yield item
+                missed = front is not None and open_time > key.interval.next_open(front)
+                if missed and key not in self._retry:  # closes were missed: fill in first
+                    async for item in self._backfill(key, self.clock):
+                        yield item
+                if self._accept(key, ev.candle):
+                    yield ev
+                if self._forming.get(key, -1) <= open_time:
+                    self._forming.pop(key, None)
+                continue
+            if isinstance(ev, KlineEvent):
+                self._note_forming(ev.key, ev.candle.open_time)
+            yield ev
+            if self.clock >= self._next_due or self._stale or self._retry:  # most events find nothing due
+                async for item in self._finalize_overdue(self.clock):
+                    yield item
+
+    def _note_forming(self, key: SeriesKey, open_time: int) -> None:
+        """Keep the oldest forming candle not yet confirmed closed: that is the one the grace watches."""
+        tracked = self._forming.get(key)
+        if tracked == open_time:
+            return  # a later push of the candle already watched (most pushes)
+        front = self._frontier(key)
+        known = front if front is not None else -1
+        if open_time > known and (tracked is None or tracked <= known):
+            self._forming[key] = open_time
+            self._next_due = min(self._next_due, self._grace_end(key, open_time))
 
     def _grace_end(self, key: SeriesKey, open_time: int) -> int:
         return key.interval.close_time(open_time) + int(self.policy.grace * 1000)
@@ -373,8 +378,6 @@ class MarketFeed:
     async def _finalize_overdue(self, clock: int) -> AsyncIterator[FeedEvent]:
         """REST for candles whose close passed `grace` ago with no `x:true`, for new series, and for failed
         backfills whose next try is due."""
-        if clock < self._next_due and not self._stale and not self._retry:
-            return  # nothing can be due yet: most events look at no series at all
         due = [
             k
             for k, open_time in self._forming.items()
@@ -392,7 +395,3 @@ class MarketFeed:
         for key in due:
             async for item in self._backfill(key, clock):
                 yield item
-
-
-def _nothing_stored(key: SeriesKey, open_time: int) -> bool:
-    return False

@@ -115,6 +115,12 @@ class SeriesBook:
         track = self._tracks.get(key)
         if track is None:
             track = self._tracks[key] = IndicatorTrack(key, history, keep=keep, studies=self.studies)
+            run = _closed_run(waiting, history[-1].open_time if history else None)
+            if len(run) > 1 and self._wants(key) is None:  # a backfilled page no rule watches: one batch
+                rows = track.fold_closed([e.candle for e in run])
+                if self.writer is not None:
+                    self.writer.put_indicators(key, _stored(rows))
+                waiting = waiting[len(run) :]
         elif track.keep < keep:
             track.keep = keep
             track.load(history)
@@ -169,6 +175,18 @@ class SeriesBook:
             await asyncio.gather(*self._warming.values(), return_exceptions=True)
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
+
+
+def _closed_run(events: Sequence[KlineEvent], after: int | None) -> list[KlineEvent]:
+    """The leading closed pushes, each newer than the one before and than `after`."""
+    run: list[KlineEvent] = []
+    last = after if after is not None else -1
+    for event in events:
+        if not event.closed or event.candle.open_time <= last:
+            break
+        run.append(event)
+        last = event.candle.open_time
+    return run
 
 
 def _stored(rows: list[IndicatorRow]) -> list[IndicatorRow]:

@@ -110,6 +110,15 @@ class IndicatorTrack:
         self.series.replace_closed(merged.values())
         self._reset()
 
+    def fold_closed(self, candles: Sequence[Candle]) -> list[IndicatorRow]:
+        """Append closed candles, each newer than the last, in one batch computation (a backfilled page); their rows.
+        The values equal folding them one by one, as a revision's recomputation does."""
+        self.series.replace_closed([*self.series.closed, *_plain(candles)])
+        rows = self._rows(self._reset(), candles[0].open_time)
+        if self.values is None:
+            self.series.drop_older(self.keep)
+        return rows
+
     def extend_older(self, candles: Iterable[Candle]) -> int:
         """Prepend older closed candles (a chart paging back); returns how many were new."""
         added = self.series.extend_older(_plain(candles))
