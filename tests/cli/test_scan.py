@@ -98,6 +98,9 @@ def test_sorted_by_any_column_and_filtered_by_a_condition(data: Path) -> None:
     assert changes == sorted(changes)
     top = scan_json(data, "--quote", "USDT,BTC", "--sort", "-change", "--top", "2")
     assert len(top) == 2 and top[0]["change"] == max(float(str(r["change"])) for r in by_rsi if r["change"])
+    rising = scan_json(data, "--quote", "USDT,BTC", "--where", "change above 0% in 24h")  # reads a close before
+    up = {r["symbol"] for r in by_rsi if r["change"] is not None and float(str(r["change"])) > 0}
+    assert {r["symbol"] for r in rising} == up and 0 < len(up) < len(by_rsi)
     outside = scan_json(data, "--quote", "USDT,BTC", "--where", "close outside bb")
     for r in outside:
         assert not 0 <= float(str(r["bb"])) <= 1

@@ -152,3 +152,14 @@ def test_non_finite_candle_is_left_out_not_fed() -> None:
     assert out.row(200, named=True)["ema_12"] != out.row(200, named=True)["ema_12"]  # NaN on the bad candle
     assert np.isfinite(out["bb_upper"].to_numpy()[380:]).all()  # and not poisoning the rest
     assert out["rsi"][399] == clean["rsi"][398]
+
+
+def test_an_infinity_is_left_out_like_a_nan() -> None:
+    from tuichart.indicators.batch import compute_columns
+
+    arrays = arrays_from_candles(generated(100.0, n=60, flat=False))
+    broken = {**arrays, "close": arrays["close"].copy()}
+    broken["close"][30] = np.inf
+    out = compute_columns(broken, [make_study("sma", {"length": 5})])[0]
+    clean = talib.SMA(np.delete(arrays["close"], 30), timeperiod=5)
+    assert np.isnan(out[30]) and out[59] == clean[58] and out[31] == clean[30]

@@ -40,16 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_command(args, args_list)
         return run_app(args)
     except TuichartError as exc:
-        stderr.print(f"tuichart: {exc}", markup=False, soft_wrap=True)
+        stderr().print(f"tuichart: {exc}", markup=False, soft_wrap=True)
         log.info("exit %s: %s", exc.exit_code, exc)
         return exc.exit_code
     except KeyboardInterrupt:
-        stderr.print("tuichart: interrupted; everything written so far is kept", markup=False)
+        stderr().print("tuichart: interrupted; everything written so far is kept", markup=False)
         return 130
     except Exception as exc:
         log.exception("unexpected error")
         where = f" (details in {log_file})" if log_file else ""
-        stderr.print(
+        stderr().print(
             f"tuichart: unexpected error: {exc.__class__.__name__}: {exc}{where}", markup=False, soft_wrap=True
         )
         return 1

@@ -15,15 +15,6 @@ from tuichart.domain import normalize_symbol
 from tuichart.errors import BadInput
 from tuichart.timeparse import format_time
 
-EXAMPLES = """examples:
-  tuichart alerts add BTCUSDT "price crosses above 100000" -i 1h
-  tuichart alerts add '*' "rsi above 70" -i 15m --cooldown 1h --on tick
-  tuichart alerts add ETHUSDT "change beyond 5% in 1h" -i 5m --id eth-move
-  tuichart alerts list
-  tuichart alerts remove a1 eth-move
-  tuichart alerts fired BTCUSDT --limit 20
-"""
-
 
 def run_alerts(args: argparse.Namespace) -> int:
     """Run one `alerts` action."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import logging
 import os
@@ -11,16 +10,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from tuichart.binance.protocol import parse_klines
 from tuichart.cli.output import captured, say, write
 from tuichart.config import state_dir
 from tuichart.domain import Candle, SeriesKey
 from tuichart.errors import TuichartError
 from tuichart.relay.discovery import CommandRunner, Recorder, find_recorder
 from tuichart.store import Store
+
+if TYPE_CHECKING:
+    import http.client
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ def reading_store(data_dir: Path) -> Iterator[Store]:
 def prefetch_history(store: Store, recorder: Recorder, key: SeriesKey, count: int) -> None:
     """The newest `count` closed candles of `key` from the recorder into `store` (an attached app's memory), so the
     first chart is drawn at once, as from a store of its own; a failure leaves the feed to fetch them."""
+    import http.client  # here and below: a command on a store no recorder holds starts without them
+
+    from tuichart.binance.protocol import parse_klines
+
     url = urlparse(recorder.url)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=5)
     try:
@@ -91,6 +96,8 @@ def _get_json(conn: http.client.HTTPConnection, path: str) -> Any:
 
 def run_in_recorder(recorder: Recorder, argv: Sequence[str]) -> int:
     """Have the recorder run this command line on its store; its output is written here, its exit code returned."""
+    import http.client
+
     url = urlparse(recorder.url)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=None)
     body = json.dumps({"argv": list(argv), "cwd": os.getcwd()})

@@ -72,4 +72,4 @@ def check_on_exchange(settings: Settings, symbols: Sequence[str], interval: Inte
     except ExchangeError as exc:
         if exc.status == 451:
             raise
-        stderr.print(f"tuichart: {exc}; starting offline with the stored candles", markup=False)
+        stderr().print(f"tuichart: {exc}; starting offline with the stored candles", markup=False)

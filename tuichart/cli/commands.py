@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from tuichart.cli.checks import output_dir, output_file, time_range
 from tuichart.cli.demo import command_settings
 from tuichart.cli.output import result, say, write
-from tuichart.cli.progress import progress_bar
 from tuichart.config import load_settings
 from tuichart.domain import Interval, SeriesKey, normalize_symbol
 from tuichart.errors import BadInput
@@ -21,7 +18,8 @@ from tuichart.timeparse import parse_time
 
 def cmd_import(args: argparse.Namespace) -> int:
     """`tuichart import FILE|DIR ...`."""
-    from tuichart.jobs.importer import import_files, prepare_import  # each command imports what it uses
+    from tuichart.cli.progress import progress_bar  # each command imports what it uses
+    from tuichart.jobs.importer import import_files, prepare_import
 
     settings = load_settings(args.data_dir, args.exchange)
     paths = [Path(p) for p in args.paths]
@@ -53,6 +51,8 @@ def _failures(failed: Sequence[tuple[str, str]]) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """`tuichart export SYMBOL -i INTERVAL ...`."""
     from tuichart.cli.attach import reading_store
+    from tuichart.cli.checks import output_dir, output_file, time_range
+    from tuichart.cli.progress import progress_bar
     from tuichart.jobs.exporter import export_partitioned, export_series, indicator_columns
     from tuichart.store.queries import missing_indicator_rows
 
@@ -113,6 +113,8 @@ def _export_stdout(
 
 def cmd_exchange(args: argparse.Namespace) -> int:
     """`tuichart exchange ...`: serve until Ctrl-C."""
+    import asyncio
+
     from tuichart.exchange import run_exchange
 
     if sum(map(bool, (args.replay, args.synthetic, args.synthetic_market is not None))) > 1:
@@ -157,6 +159,7 @@ def cmd_exchange(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """`tuichart backfill SYMBOL ... -i INTERVAL --since DATE [--until DATE]`."""
     from tuichart.cli.backfill_command import backfill
+    from tuichart.cli.checks import time_range
 
     settings = load_settings(args.data_dir, args.exchange)
     interval = Interval.parse(args.interval)
@@ -222,6 +225,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_indicators(args: argparse.Namespace) -> int:
     """`tuichart indicators rebuild|list`."""
+    from tuichart.cli.progress import progress_bar
     from tuichart.jobs.indicator_rebuild import rebuild
 
     if args.action == "list":

@@ -59,4 +59,4 @@ def say(text: str) -> None:
     if sink is not None:
         sink.err.write(text + "\n")
         return
-    stderr.print(text, markup=False, soft_wrap=True, highlight=False)
+    stderr().print(text, markup=False, soft_wrap=True, highlight=False)

@@ -267,15 +267,23 @@ def _store(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 
-def _alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from tuichart.cli.alerts_command import EXAMPLES
+ALERTS_EXAMPLES = """examples:
+  tuichart alerts add BTCUSDT "price crosses above 100000" -i 1h
+  tuichart alerts add '*' "rsi above 70" -i 15m --cooldown 1h --on tick
+  tuichart alerts add ETHUSDT "change beyond 5% in 1h" -i 5m --id eth-move
+  tuichart alerts list
+  tuichart alerts remove a1 eth-move
+  tuichart alerts fired BTCUSDT --limit 20
+"""
 
+
+def _alerts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     al = sub.add_parser(
         "alerts",
         help="add, list and remove alert rules; list the alerts that fired",
         description="Alert rules live in the config file as [[alerts]] tables; `tuichart record` and the app "
         "evaluate them and keep every fired alert in the store (table alerts_fired).",
-        epilog=EXAMPLES,
+        epilog=ALERTS_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     al_sub = al.add_subparsers(dest="action", required=True, metavar="ACTION")

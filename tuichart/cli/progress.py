@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING
 
 from tuichart.jobs.progress import Progress as ProgressFn
 
-stderr = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@functools.cache
+def stderr() -> Console:
+    """The console of progress, warnings and errors, made when first used (rich takes ~30 ms to import)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 @contextmanager
 def progress_bar() -> Iterator[ProgressFn]:
     """A Progress callback drawing one bar per task name (hidden when stderr is not a terminal, or when the command
     runs in a recorder for another session)."""
-    from tuichart.cli.output import capturing
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+    from tuichart.cli.output import capturing  # both here: a command with no bar starts without them
 
     bars = Progress(
         TextColumn("{task.description:<22}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=stderr,
+        console=stderr(),
         transient=False,
-        disable=not stderr.is_terminal or capturing(),
+        disable=not stderr().is_terminal or capturing(),
     )
     tasks: dict[str, TaskID] = {}
 

@@ -66,16 +66,16 @@ async def _serve(settings: Settings, demo: bool, store: Store, key: SeriesKey, p
         url = await server.start()
         result(f"tuichart popout for {key} at {url}")
         result(f"from another machine: {server.ssh_hint()}, then open the same URL")
-        stderr.print("Ctrl-C stops", markup=False, style="dim")
+        stderr().print("Ctrl-C stops", markup=False, style="dim")
         if open_browser(url, os.environ):
-            stderr.print("opened in your browser", markup=False, style="dim")
+            stderr().print("opened in your browser", markup=False, style="dim")
         engine = build_engine(
             rest_client(endpoints, settings.network),
             store,
             EngineOptions(settings.network),
             source="web",
             studies=studies,
-            hooks=EngineHooks(on_store_error=lambda exc: stderr.print(f"store write failed: {exc}", markup=False)),
+            hooks=EngineHooks(on_store_error=lambda exc: stderr().print(f"store write failed: {exc}", markup=False)),
         )
         try:
             await _stream(server, engine, settings, live, key)
@@ -104,5 +104,5 @@ async def _stream(
         engine.subscribe(update)
         await engine.run()
     except TuichartError as exc:
-        stderr.print(f"no live updates ({exc}); serving the stored candles", markup=False)
+        stderr().print(f"no live updates ({exc}); serving the stored candles", markup=False)
         await asyncio.Event().wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,7 @@ def arrays_from_candles(candles: Sequence[Candle]) -> dict[str, np.ndarray]:
 def run_study(study: Study, arrays: Arrays) -> tuple[np.ndarray, ...]:
     """One study on finite arrays; its outputs in column order."""
     ind = study.indicator
-    out = getattr(talib, ind.function)(*(arrays[name] for name in ind.inputs), **study.kwargs())
+    out = getattr(talib, ind.function)(*(arrays[name] for name in ind.inputs), **_kwargs(study))
     outs = out if isinstance(out, tuple) else (out,)
     return tuple(np.abs(o) for o in outs) if ind.absolute else outs
 
@@ -84,6 +85,12 @@ def with_indicators(frame: pl.DataFrame, studies: Iterable[Study] = DEFAULT_STUD
 
     columns = compute(arrays_from_frame(frame), studies)
     return frame.hstack([pl.Series(name, values, dtype=pl.Float64) for name, values in columns.items()])
+
+
+@functools.cache
+def _kwargs(study: Study) -> dict[str, float]:
+    """The study's TA-Lib arguments, made once (a scan runs each study on thousands of series)."""
+    return study.kwargs()
 
 
 def _finite_mask(arrays: Arrays, needed: Iterable[str]) -> np.ndarray | None:

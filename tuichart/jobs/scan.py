@@ -20,8 +20,11 @@ HISTORY = 500
 """Candles read per symbol: TA-Lib's smoothed studies (EMA, RSI, MACD) forget older ones to far below 1e-9."""
 VOLUME_AVERAGE = 20
 DAY_MS = 86_400_000
+SCAN_FIELDS = ("open_time", "open", "high", "low", "close", "volume")
+"""The candle fields a scan reads: the studies' inputs, the 24 h change's times; conditions read closes only."""
 _NEEDS = {"rsi": 15, "bb": 20, "macd": 34, "stoch": 16}
 """Candles each study needs before its first value."""
+_ROW_STUDIES = tuple(s for s in DEFAULT_STUDIES if s.kind in _NEEDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +72,13 @@ def cell(name: str, value: object) -> str:
     return f"{value:.2f}" if name in ("volume", "rsi", "bb", "stoch") else f"{value:.6g}"
 
 
-def scan(
-    series: Mapping[str, Columns], interval: Interval, condition: Condition | None = None
-) -> list[ScanRow]:
+def scan(series: Mapping[str, Columns], interval: Interval, condition: Condition | None = None) -> list[ScanRow]:
     """A row per symbol with any candle (oldest first in `series`), keeping those `condition` holds for now."""
     rows = []
     for symbol, columns in series.items():
         if not len(columns["close"]):
             continue
-        values = _indicators(columns)
+        values = _indicators(columns, condition is not None)
         if condition is not None and not _holds(condition, columns, values, interval):
             continue
         rows.append(_row(symbol, columns, values, interval))
@@ -100,9 +101,11 @@ def sort_rows(rows: list[ScanRow], key: str) -> list[ScanRow]:
     return sorted(rows, key=value)
 
 
-def _indicators(columns: Columns) -> dict[str, np.ndarray]:
+def _indicators(columns: Columns, every: bool) -> dict[str, np.ndarray]:
+    """The columns a row shows, or `every` study's (a condition may name any)."""
     arrays = {name: columns[name] for name in ("open", "high", "low", "close", "volume")}
-    return dict(zip(COLUMNS, compute_columns(arrays, DEFAULT_STUDIES), strict=True))
+    studies = DEFAULT_STUDIES if every else _ROW_STUDIES
+    return dict(zip((c for s in studies for c in s.columns), compute_columns(arrays, studies), strict=True))
 
 
 def _row(symbol: str, columns: Columns, values: Mapping[str, np.ndarray], interval: Interval) -> ScanRow:
@@ -149,7 +152,7 @@ def _holds(condition: Condition, columns: Columns, values: Mapping[str, np.ndarr
 
 def _points(columns: Columns, values: Mapping[str, np.ndarray], interval: Interval) -> Callable[[int], Point]:
     """The alert grammar's view of candle `i` (negative from the end), its history made only when asked for."""
-    history = _History(columns)
+    history = _History(columns, interval.nominal_ms)
 
     def at(i: int) -> Point:
         index = len(columns["close"]) + i
@@ -162,16 +165,17 @@ def _points(columns: Columns, values: Mapping[str, np.ndarray], interval: Interv
 class _History(Sequence[Candle]):
     """Candles of the columns, each made when read (a change condition reads one or two)."""
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, step_ms: int) -> None:
         self.columns = columns
+        self.step_ms = step_ms
 
     def __len__(self) -> int:
         return len(self.columns["close"])
 
     def __getitem__(self, i: int) -> Candle:  # type: ignore[override]
         c = self.columns
-        return Candle(
-            int(c["open_time"][i]), float(c["open"][i]), float(c["high"][i]), float(c["low"][i]),
-            float(c["close"][i]), float(c["volume"][i]), int(c["close_time"][i]), float(c["quote_volume"][i]),
-            int(c["trades"][i]), float(c["taker_buy_volume"][i]), float(c["taker_buy_quote_volume"][i]),
+        opened = int(c["open_time"][i])
+        return Candle(  # of SCAN_FIELDS: the close time follows, the fields not read are NaN and 0 trades
+            opened, float(c["open"][i]), float(c["high"][i]), float(c["low"][i]), float(c["close"][i]),
+            float(c["volume"][i]), opened + self.step_ms - 1, math.nan, 0, math.nan, math.nan,
         )  # fmt: skip

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tuichart.domain import CANDLE_FIELDS, Candle, Interval
-from tuichart.jobs.scan import DAY_MS, HISTORY
+from tuichart.domain import Candle, Interval
+from tuichart.jobs.scan import DAY_MS, HISTORY, SCAN_FIELDS
 from tuichart.store import Columns, Store
 from tuichart.store.columns import INT_FIELDS
 from tuichart.store.queries import newest_of_interval
@@ -22,14 +22,14 @@ def quoted(symbol: str, quotes: Sequence[str]) -> bool:
 
 
 def stored_market(store: Store, interval: Interval, quotes: Sequence[str]) -> dict[str, Columns]:
-    """About the newest HISTORY stored candles of every symbol quoted in `quotes` at `interval`, by symbol (sorted),
-    read in one query; empty when none is stored."""
+    """About the newest HISTORY stored candles (SCAN_FIELDS) of every symbol quoted in `quotes` at `interval`, by
+    symbol (sorted), read in one query; empty when none is stored."""
     newest = {
         s.key.symbol: s.last_open
         for s in sorted(store.series(), key=lambda s: s.key.symbol)
         if s.key.interval is interval and quoted(s.key.symbol, quotes)
     }
-    return newest_of_interval(store, interval, candles_read(interval), newest)
+    return newest_of_interval(store, interval, candles_read(interval), newest, SCAN_FIELDS)
 
 
 def candles_read(interval: Interval) -> int:
@@ -45,7 +45,7 @@ def with_forming(series: Mapping[str, Columns], forming: Mapping[str, Candle]) -
         columns = out.get(symbol)
         if columns is None or not len(columns["open_time"]) or int(columns["open_time"][-1]) >= candle.open_time:
             continue
-        out[symbol] = {name: np.append(columns[name], _value(candle, name)) for name in CANDLE_FIELDS}
+        out[symbol] = {name: np.append(values, _value(candle, name)) for name, values in columns.items()}
     return out
 
 

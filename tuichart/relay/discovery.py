@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import json
 import os
 from collections.abc import Callable
@@ -93,6 +92,8 @@ def _alive(pid: int) -> bool:
 
 def _answers(recorder: Recorder, timeout: float) -> dict[str, object] | None:
     """The recorder's info, when it answers as the recorder the file names."""
+    import http.client  # only when a recorder's file is found: a command on a store of its own starts without it
+
     url = urlparse(recorder.url)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=timeout)
     try:
