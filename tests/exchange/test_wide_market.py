@@ -4,6 +4,7 @@ for, pushed at Binance's cadence, with symbols delisted and listed while it runs
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,8 @@ from tuichart.binance.protocol import FrameParser
 from tuichart.binance.rest import RestClient
 from tuichart.domain import MINUTE_MS, Interval, KlineEvent, SeriesKey
 from tuichart.exchange import EmbeddedExchange
+from tuichart.exchange.blocks import whole_blocks
+from tuichart.exchange.candles import candle_in, forming_in
 from tuichart.exchange.faults import FaultPlan
 from tuichart.exchange.sources import wide_market
 from tuichart.exchange.wide import HOUR_MS, WideMarket, hours_bars
@@ -58,6 +61,27 @@ async def test_an_hour_is_the_same_made_alone_or_in_a_block() -> None:
     assert np.all(block.high >= np.maximum(block.open, block.close))
     assert np.all(block.open[1:] == block.close[:-1])  # each minute opens where the last closed
     assert block.open_time[0] == (NOW // HOUR_MS - 30) * HOUR_MS and np.all(np.diff(block.open_time) == MINUTE_MS)
+
+
+@pytest.mark.parametrize("interval", ["1m", "15m", "1h", "4h", "1d"])
+def test_a_page_made_in_blocks_equals_each_candle_made_alone(interval: str) -> None:
+    market = wide_market(40, seed=4, now_ms=NOW)
+    iv = Interval(interval)
+    symbol = next(s for s in market.symbols() if market.listed_at.get(s, 0) > 0)  # listed inside the history
+    market.halt(market.symbols()[0])
+    halted = next(iter(market.halted))
+    now = NOW + 7 * MINUTE_MS + 12_345  # inside a minute: the last candle is forming
+    for name, start in ((symbol, 0), (halted, now - 900 * iv.nominal_ms), (symbol, now - 400 * iv.nominal_ms)):
+        key = SeriesKey(name, iv)
+        for newest in (True, False):
+            page = market.candles(key, start, now, now, 1000, newest)
+            opens = range(page[0].open_time, page[-1].open_time + 1, iv.nominal_ms)
+            b = market.window(name, opens.start, now)
+            forming = functools.partial(forming_in, b, now=now)
+            alone = [candle_in(b, iv, t, now, forming) for t in opens]
+            assert page == [c for c in alone if c is not None] and len(page) > 1  # floats bit for bit
+            made, _ = whole_blocks(b, iv, opens[1:], now)  # the first may be the partial one of the listing
+            assert len(page) - 3 <= made < len(page)  # all but the forming one (and one halted) in blocks
 
 
 async def test_long_histories_and_intervals_agree_with_their_minutes(ex: EmbeddedExchange) -> None:

