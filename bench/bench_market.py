@@ -138,18 +138,28 @@ def bench_first_backfill(candles: int = 1000, sample: int = 10) -> dict[str, flo
         command += ["--duration", "1", "--exchange", ex.url, "--data-dir", str(data)]
         t0 = time.monotonic()
         env = {**os.environ, "NO_COLOR": "1"}
-        done = subprocess.run([sys.executable, "-m", "tuichart", *command], capture_output=True, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuichart", *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        stdout = proc.stdout.read() if proc.stdout is not None else ""
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+        proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - t0
     weight = next(r for r in info["rateLimits"] if r["rateLimitType"] == "REQUEST_WEIGHT")
     window = weight["intervalNum"] * {"SECOND": 1, "MINUTE": 60, "DAY": 86_400}[weight["interval"]]
-    recorded = re.search(r"(\d+) closed candles? recorded", done.stdout)
+    recorded = re.search(r"(\d+) closed candles? recorded", stdout)
     return {
         "wall": wall,
         "floor": len(symbols) * 2 / weight["limit"] * window,  # one page of klines each, weighing 2
         "serving": serving,
         "series": len(symbols),
         "candles": float(recorded.group(1)) if recorded else -1.0,
-        "exit": float(done.returncode),
+        "exit": float(proc.returncode),
+        "rss": usage.ru_maxrss / 1024,
     }
 
 
@@ -328,6 +338,7 @@ def main() -> list[tuple[str, str, str, str]]:
             f"{1.2 * first['floor'] / first['wall']:.2f}x goal, {first['wall'] / first['serving']:.2f}x EX; "
             f"{first['candles']:,.0f} candles, exit {first['exit']:.0f}",
         ),
+        ("first backfill: record --all, peak RSS", f"{first['rss']:.0f} MB", "<= 300 MB", _x(300, first["rss"])),
     ]
 
 

@@ -99,9 +99,10 @@ def test_last_n_holds_the_newest_stored_across_gaps(
         store.upsert(KEY, kept)
         for n in (1, 10, 100, 230):
             assert store.load_candles(KEY, last=n) == kept[-n:], why
-        assert store.load_candles(KEY, last=100, until=day[1436].open_time) == [
-            c for c in kept if c.open_time <= day[1436].open_time
-        ][-100:], why
+        assert (
+            store.load_candles(KEY, last=100, until=day[1436].open_time)
+            == [c for c in kept if c.open_time <= day[1436].open_time][-100:]
+        ), why
 
 
 def test_last_n_of_a_short_series_is_all_of_it_and_follows_older_writes(tmp_path: Path, day: list[Candle]) -> None:
@@ -126,6 +127,21 @@ def test_the_stored_span_holds_when_older_candles_are_written_first(tmp_path: Pa
         assert store.first_open_time(KEY) == day[600].open_time
         assert store.load_candles(KEY, last=5) == day[-5:]
         assert store.first_open_time(SeriesKey("ETHUSDT", Interval.M1)) is None
+
+
+def test_spans_read_in_one_pass_are_those_asked_one_by_one_and_follow_writes(tmp_path: Path, day: list[Candle]) -> None:
+    other, empty = SeriesKey("ETHUSDT", Interval.M1), SeriesKey("SOLUSDT", Interval.M1)
+    with Store.open(tmp_path) as store:
+        store.upsert(KEY, day[1000:])
+        store.upsert(other, day[5:50])
+    with Store.open(tmp_path) as store:
+        store.read_spans([KEY, other, empty])
+        assert store.last_open_time(KEY) == day[-1].open_time and store.first_open_time(other) == day[5].open_time
+        assert store.last_open_time(other) == day[49].open_time and store.last_open_time(empty) is None
+        store.upsert(empty, day[:3])
+        store.upsert(other, day[60:61])
+        assert store.last_open_time(empty) == day[2].open_time and store.first_open_time(empty) == day[0].open_time
+        assert store.last_open_time(other) == day[60].open_time
 
 
 def test_upsert_is_idempotent_and_loads_round_trip(tmp_path: Path, day: list[Candle]) -> None:

@@ -15,6 +15,7 @@ from tuichart.domain import Gap, Interval, KlineEvent, SeriesKey
 from tuichart.engine.durable import DurableProgress, last_closed_open
 from tuichart.engine.feed import FeedPolicy, Hole, MarketFeed
 from tuichart.exchange import EmbeddedExchange, replay_market
+from tuichart.exchange.sources import wide_market
 from tuichart.store import Store, StoreWriter
 
 DAY1 = 1577836800000
@@ -125,3 +126,31 @@ async def test_without_the_exchanges_time_no_forming_candle_passes_for_closed() 
             await asyncio.gather(task, return_exceptions=True)
             await stream.close()
     assert [ev.candle for ev in closed] == [source[ev.candle.open_time] for ev in closed]
+
+
+async def test_a_backfill_of_many_series_lets_go_of_each_once_the_store_keeps_it(tmp_path: Path) -> None:
+    market = wide_market(30, seed=3, now_ms=DAY1 + 400 * 86_400_000)
+    keys = [SeriesKey(s, Interval.H1) for s in market.symbols() if market.listed_at[s] <= DAY1][:6]
+    assert len(keys) == 6
+    async with EmbeddedExchange(market) as ex, RestClient(ex.url, policy=RetryPolicy(scale=0.001)) as rest:
+        progress = DurableProgress()
+        for key in keys:
+            progress.begin(key, last_closed_open(key, market.clock_ms()) - 300 * 3_600_000)
+        stream = KlineStream(ex.url.replace("http", "ws"), keys)
+        feed = MarketFeed(rest, stream, last_closed=progress, stored=progress.has)
+        written: list[KlineEvent] = []
+        with Store.open(tmp_path) as store:
+
+            def keep(events: list[KlineEvent]) -> None:
+                for ev in events:
+                    store.upsert(ev.key, [ev.candle])
+                    progress.committed(ev.key, [ev.candle.open_time])
+
+            async for ev in feed.catch_up():
+                if isinstance(ev, KlineEvent) and ev.closed:
+                    if written and written[-1].key != ev.key:  # a writer a series behind, as a busy store's is
+                        keep([e for e in written if e.key == written[-1].key])
+                    written.append(ev)
+                    assert feed.held <= 2 * 300 + len(keys)  # the series fetched and the one not yet kept
+            keep([e for e in written if e.key == written[-1].key])
+            assert len(written) >= 6 * 300 and all(store.count(k) >= 300 for k in keys)

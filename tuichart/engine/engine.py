@@ -26,6 +26,10 @@ from tuichart.store import Store
 
 log = logging.getLogger(__name__)
 
+_MANY = 64
+"""Series started at once past which their stored spans are read in one pass over the store, not one by one (a
+handful, like the app's, would pay for reading every series' span)."""
+
 Subscriber = Callable[[FeedEvent], None]
 
 
@@ -128,6 +132,8 @@ class MarketEngine:
 
     def _resume_points(self, keys: Sequence[SeriesKey], max_backfill: int) -> dict[SeriesKey, Resume]:
         assert self.durable is not None
+        if len(keys) >= _MANY:
+            self.store.read_spans(keys)
         resumes = {}
         for key in keys:
             resume = resumes[key] = resume_point(self.store, key, self.started_at, max_backfill)

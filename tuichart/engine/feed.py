@@ -133,6 +133,11 @@ class MarketFeed:
             self._retry.pop(key, None)
             self._forming.pop(key, None)
 
+    @property
+    def held(self) -> int:
+        """Closed candles sent and not yet known to be kept, which the feed holds in memory."""
+        return sum(map(len, self._emitted.values()))
+
     def _frontier(self, key: SeriesKey) -> int | None:
         """The newest candle with every one before it kept, on its way to be kept, or absent at the exchange."""
         base = self._last_closed(key)
@@ -151,11 +156,17 @@ class MarketFeed:
             else:
                 break
         self._front[key] = front
-        if base is not None and base > self._pruned.get(key, base - 1):  # kept for good: no need to remember them
+        self._forget_kept(key)
+        return front
+
+    def _forget_kept(self, key: SeriesKey) -> bool:
+        """Let go of the candles sent that the store keeps for good; True when none but the newest is held."""
+        base, emitted = self._last_closed(key), self._emitted.get(key, {})
+        if base is not None and base > self._pruned.get(key, base - 1):
             self._pruned[key] = base
             for t in [t for t in emitted if t < base]:
                 del emitted[t]
-        return front
+        return len(emitted) <= 1
 
     def _refused(self, key: SeriesKey, candle: Candle, problem: str | None) -> bool:
         """Count (and log once per series and reason) a kline that must reach no one; False when sound."""
@@ -297,12 +308,14 @@ class MarketFeed:
         keys = list(self.stream.keys if keys is None else keys)
         starts = {k: k.interval.next_open(last) for k in keys if (last := self._last_closed(k)) is not None}
         prefetch = PagePrefetch(starts, now, lambda k, start: self.rest.closed_klines(k, start, now_ms=now))
+        held: set[SeriesKey] = set()  # series whose backfilled candles the writer has yet to commit
         try:
             for key in keys:
                 ahead = (starts[key], prefetch.pages(key)) if key in starts else None
                 async for ev in self._backfill(key, now, gap=gap, ahead=ahead):
                     yield ev
                 await prefetch.done(key)
+                held = {k for k in (*held, key) if not self._forget_kept(k)}  # else a 1h series holds its 1,000
         finally:
             await prefetch.close()
 
