@@ -20,6 +20,7 @@ from tuichart.binance.stream import Streams
 from tuichart.candle_check import candle_problem
 from tuichart.domain import Candle, FeedState, FeedStatus, Gap, KlineEvent, SeriesKey, TickerEvent
 from tuichart.engine.prefetch import PagePrefetch
+from tuichart.engine.sent import SentCandles
 from tuichart.errors import TuichartError
 from tuichart.jobs.backfill import count_candles
 from tuichart.jobs.progress import Progress, no_progress
@@ -91,10 +92,7 @@ class MarketFeed:
         self._last_closed = last_closed
         self._stored = stored or (lambda key, open_time: False)
         self._progress = progress
-        self._emitted: dict[SeriesKey, dict[int, Candle]] = {}
-        self._front: dict[SeriesKey, int] = {}
-        self._pruned: dict[SeriesKey, int] = {}
-        self._absent: dict[SeriesKey, dict[int, int]] = {}
+        self._sent = SentCandles(last_closed, self._stored)
         self._forming: dict[SeriesKey, int] = {}
         self._next_due = 0
         """No forming candle's grace ends before this exchange time (ms): events until then skip the search."""
@@ -136,37 +134,7 @@ class MarketFeed:
     @property
     def held(self) -> int:
         """Closed candles sent and not yet known to be kept, which the feed holds in memory."""
-        return sum(map(len, self._emitted.values()))
-
-    def _frontier(self, key: SeriesKey) -> int | None:
-        """The newest candle with every one before it kept, on its way to be kept, or absent at the exchange."""
-        base = self._last_closed(key)
-        front = self._front.get(key)
-        if base is not None and (front is None or base > front):
-            front = base
-        if front is None:
-            return None
-        emitted, absent = self._emitted.get(key, {}), self._absent.get(key, {})
-        while True:
-            t = key.interval.next_open(front)
-            if t in emitted or self._stored(key, t):
-                front = t
-            elif t in absent:
-                front = absent[t]
-            else:
-                break
-        self._front[key] = front
-        self._forget_kept(key)
-        return front
-
-    def _forget_kept(self, key: SeriesKey) -> bool:
-        """Let go of the candles sent that the store keeps for good; True when none but the newest is held."""
-        base, emitted = self._last_closed(key), self._emitted.get(key, {})
-        if base is not None and base > self._pruned.get(key, base - 1):
-            self._pruned[key] = base
-            for t in [t for t in emitted if t < base]:
-                del emitted[t]
-        return len(emitted) <= 1
+        return self._sent.held
 
     def _refused(self, key: SeriesKey, candle: Candle, problem: str | None) -> bool:
         """Count (and log once per series and reason) a kline that must reach no one; False when sound."""
@@ -186,23 +154,6 @@ class MarketFeed:
         if ev.candle.open_time > ev.event_time + CLOCK_SKEW_MS:
             return "an open time after the exchange's clock"
         return candle_problem(ev.key, ev.candle)
-
-    def _accept(self, key: SeriesKey, candle: Candle) -> bool:
-        """True when this closed candle is new (or revises one sent and not yet known to be kept)."""
-        t = candle.open_time
-        emitted = self._emitted.setdefault(key, {})
-        prev = emitted.get(t)
-        if prev is not None:
-            if prev == candle:
-                return False
-        else:
-            base = self._last_closed(key)
-            if (base is not None and t <= base) or self._stored(key, t):
-                return False
-        emitted[t] = candle
-        if key not in self._front and self._last_closed(key) is None:
-            self._front[key] = t  # nothing known before: the series starts here
-        return True
 
     async def _backfill(
         self,
@@ -245,7 +196,7 @@ class MarketFeed:
                         if absent is not None:
                             yield absent
                     expected = key.interval.next_open(c.open_time)
-                    if self._accept(key, c):
+                    if self._sent.accept(key, c):
                         self.backfilled += 1
                         brought += 1
                         yield KlineEvent(key, c, True, now)
@@ -256,12 +207,12 @@ class MarketFeed:
         if brought and gap:
             self.filled += 1
         settled = self.settled(key, now)
-        if expected <= settled and not any(expected <= t <= settled for t in self._emitted.get(key, {})):
+        if expected <= settled and not any(expected <= t <= settled for t in self._sent.open_times(key)):
             absent = self._gap(key, expected, key.interval.next_open(settled))  # none up to the clock, grace past
             if absent is not None:
                 yield absent
-        front = self._frontier(key)
-        newest_sent = max(self._emitted.get(key, {}), default=-1)
+        front = self._sent.frontier(key)
+        newest_sent = max(self._sent.open_times(key), default=-1)
         if front is not None and front < min(newest_sent, newest):  # REST lacks candles the stream skipped
             yield self._failed(key, "the exchange's REST answer lacks them", now)
             return
@@ -282,10 +233,10 @@ class MarketFeed:
             retry = self._retry[key] = _Retry(self.policy.backoff(), 0.0)
         delay = retry.backoff.next_delay()
         retry.due = time.monotonic() + delay
-        front = self._frontier(key)
+        front = self._sent.frontier(key)
         first = key.interval.next_open(front) if front is not None else key.interval.open_time(now)
         newest = key.interval.open_time(key.interval.open_time(now) - 1)
-        after = [t for t in self._emitted.get(key, {}) if t > first]
+        after = [t for t in self._sent.open_times(key) if t > first]
         last = key.interval.open_time(min(after) - 1) if after else newest
         count = count_candles(key, first, last) if last >= first else 0
         log.warning(
@@ -296,7 +247,7 @@ class MarketFeed:
     def _gap(self, key: SeriesKey, first: int, next_present: int) -> Gap | None:
         """A gap the exchange has (REST skipped it and returned a later candle), reported once."""
         last = key.interval.open_time(next_present - 1)
-        self._absent.setdefault(key, {})[first] = last
+        self._sent.absent(key, first, last)
         if (key, first) in self._reported:
             return None
         self._reported.add((key, first))
@@ -315,7 +266,7 @@ class MarketFeed:
                 async for ev in self._backfill(key, now, gap=gap, ahead=ahead):
                     yield ev
                 await prefetch.done(key)
-                held = {k for k in (*held, key) if not self._forget_kept(k)}  # else a 1h series holds its 1,000
+                held = {k for k in (*held, key) if not self._sent.forget_kept(k)}  # else a 1h series holds its 1,000
         finally:
             await prefetch.close()
 
@@ -357,12 +308,12 @@ class MarketFeed:
             self.clock = max(self.clock, ev.event_time)
             if isinstance(ev, KlineEvent) and ev.closed:
                 key, open_time = ev.key, ev.candle.open_time
-                front = self._frontier(key)
+                front = self._sent.frontier(key)
                 missed = front is not None and open_time > key.interval.next_open(front)
                 if missed and key not in self._retry:  # closes were missed: fill in first
                     async for item in self._backfill(key, self.clock):
                         yield item
-                if self._accept(key, ev.candle):
+                if self._sent.accept(key, ev.candle):
                     yield ev
                 if self._forming.get(key, -1) <= open_time:
                     self._forming.pop(key, None)
@@ -379,7 +330,7 @@ class MarketFeed:
         tracked = self._forming.get(key)
         if tracked == open_time:
             return  # a later push of the candle already watched (most pushes)
-        front = self._frontier(key)
+        front = self._sent.frontier(key)
         known = front if front is not None else -1
         if open_time > known and (tracked is None or tracked <= known):
             self._forming[key] = open_time
@@ -394,7 +345,7 @@ class MarketFeed:
         due = [
             k
             for k, open_time in self._forming.items()
-            if self._grace_end(k, open_time) < clock and (self._frontier(k) or -1) < open_time
+            if self._grace_end(k, open_time) < clock and (self._sent.frontier(k) or -1) < open_time
         ]
         wall = time.monotonic()
         due = [k for k in due if k not in self._retry]
@@ -403,7 +354,8 @@ class MarketFeed:
         for key in due:
             self._forming.pop(key, None)
         self._next_due = min(
-            (self._grace_end(k, t) for k, t in self._forming.items() if (self._frontier(k) or -1) < t), default=2**62
+            (self._grace_end(k, t) for k, t in self._forming.items() if (self._sent.frontier(k) or -1) < t),
+            default=2**62,
         )
         for key in due:
             async for item in self._backfill(key, clock):
