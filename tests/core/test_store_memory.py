@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from tuichart.domain import Interval, SeriesKey
-from tuichart.store import Store
+from tuichart.domain import Candle, Interval, SeriesKey
+from tuichart.store import Store, StoreWriter
 from tuichart.store.columns import Columns
 from tuichart.store.schema import INDICATOR_COLUMNS
 
@@ -48,4 +49,29 @@ def test_a_memory_store_is_not_bounded() -> None:
     store = Store.open(None)
     store.bound_memory()
     assert store.query("SELECT current_setting('checkpoint_threshold')")[0][0] != "3.8 MiB"
+    store.close()
+
+
+def test_a_writer_commits_a_backfills_batches_within_the_cap(tmp_path: Path) -> None:
+    store = Store.open(tmp_path, fallback=False)
+    store.bound_memory()
+    errors: list[Exception] = []
+    writer = StoreWriter(store, max_delay=60, on_error=errors.append)  # each round is one batch: 46,500 candles
+    step = Interval.H1.nominal_ms
+    first_open = START // step * step
+    for first in range(0, 300, 50):
+        for s in range(first, first + 50):
+            key = SeriesKey(f"S{s}USDT", Interval.H1)
+            for i in range(930):
+                t, p = first_open + i * step, 100.0 + i * 0.01
+                writer.put(key, Candle(t, p, p + 1, p - 1, p, 10.0, t + step - 1, 1000.0, 5, 5.0, 500.0))
+            writer.put_indicators(
+                key, [(first_open + i * step, (float(i),) * len(INDICATOR_COLUMNS)) for i in range(930)]
+            )
+        assert writer.flush(timeout=120)
+    writer.close()
+    assert errors == [] and writer.written == 300 * 930 and writer.unwritten == 0
+    totals = store.query("SELECT count(*), count(DISTINCT symbol), sum(close) FROM klines")[0]
+    assert totals == (300 * 930, 300, pytest.approx(300 * (100 * 930 + 929 * 930 / 200)))
+    assert store.query("SELECT count(*), sum(ema_12) FROM indicators")[0] == (300 * 930, 300 * 929 * 930 / 2)
     store.close()
