@@ -175,7 +175,8 @@ class Candle(msgspec.Struct, frozen=True, eq=False, gc=False, repr_omit_defaults
     """The DECIMAL_FIELDS as the source wrote them, when it wrote decimal text (a double can't hold a 20-digit
     volume); None for computed candles. The store keeps these digits. Not part of equality."""
 
-    def _values(self) -> tuple[int | float, ...]:
+    def numbers(self) -> tuple[int | float, ...]:
+        """The CANDLE_FIELDS in order: what equality compares, without the decimal text."""
         return (
             self.open_time,
             self.open,
@@ -193,10 +194,10 @@ class Candle(msgspec.Struct, frozen=True, eq=False, gc=False, repr_omit_defaults
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Candle):
             return NotImplemented
-        return self._values() == other._values()
+        return self.numbers() == other.numbers()
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(self.numbers())
 
 
 def revalued(candle: Candle, **changes: float) -> Candle:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import bisect
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from tuichart.closed_candles import ClosedCandles
 from tuichart.domain import Candle, KlineEvent, SeriesKey
 
 
@@ -19,14 +19,14 @@ class Change(enum.Enum):
 
 
 class Series:
-    """Closed candles plus the forming one; `apply` is O(1) for live events."""
+    """Closed candles plus the forming one; `apply` is O(1) for live events. The closed candles are held as numbers
+    (`ClosedCandles`): what is read back has no decimal text."""
 
-    __slots__ = ("_opens", "closed", "forming", "key")
+    __slots__ = ("closed", "forming", "key")
 
     def __init__(self, key: SeriesKey, closed: Iterable[Candle] = ()) -> None:
         self.key = key
-        self.closed: list[Candle] = sorted(closed, key=lambda c: c.open_time)
-        self._opens: list[int] = [c.open_time for c in self.closed]
+        self.closed = ClosedCandles(closed)
         self.forming: Candle | None = None
 
     def __len__(self) -> int:
@@ -35,16 +35,15 @@ class Series:
     @property
     def last_closed_open(self) -> int | None:
         """Open time of the newest closed candle."""
-        return self._opens[-1] if self._opens else None
+        return self.closed.last_open
 
     def apply(self, event: KlineEvent) -> Change:
         """Fold a kline push (or a REST-reconciled closed candle) into the series."""
         c = event.candle
-        last = self._opens[-1] if self._opens else None
+        last = self.closed.last_open
         if last is None or c.open_time > last:
             if event.closed:
                 self.closed.append(c)
-                self._opens.append(c.open_time)
                 if self.forming is not None and self.forming.open_time <= c.open_time:
                     self.forming = None
                 return Change.CLOSED
@@ -57,32 +56,35 @@ class Series:
         return self._revise(c)
 
     def _revise(self, c: Candle) -> Change:
-        i = bisect.bisect_left(self._opens, c.open_time)
-        if i < len(self._opens) and self._opens[i] == c.open_time:
+        i = self.closed.position(c.open_time)
+        if i < len(self.closed) and self.closed[i].open_time == c.open_time:
             if self.closed[i] == c:
                 return Change.STALE
             self.closed[i] = c
         else:
             self.closed.insert(i, c)
-            self._opens.insert(i, c.open_time)
         return Change.REVISED
 
     def replace_closed(self, closed: Iterable[Candle]) -> None:
         """Hold these closed candles instead; the forming candle stays when it is newer than all of them."""
-        self.closed = sorted(closed, key=lambda c: c.open_time)
-        self._opens = [c.open_time for c in self.closed]
-        if self.forming is not None and self._opens and self.forming.open_time <= self._opens[-1]:
+        self.closed = ClosedCandles(closed)
+        last = self.closed.last_open
+        if self.forming is not None and last is not None and self.forming.open_time <= last:
+            self.forming = None
+
+    def extend_closed(self, candles: Sequence[Candle]) -> None:
+        """Append closed candles, oldest first, each newer than the last held (a backfilled page)."""
+        self.closed.extend(candles)
+        if self.forming is not None and candles and self.forming.open_time <= candles[-1].open_time:
             self.forming = None
 
     def drop_older(self, keep: int) -> None:
         """Forget all but the newest `keep` closed candles (long-running recorders stay bounded)."""
-        if len(self.closed) > keep:
-            del self.closed[:-keep], self._opens[:-keep]
+        self.closed.drop_older(keep)
 
     def extend_older(self, candles: Iterable[Candle]) -> int:
         """Prepend older closed candles (history paging back); returns how many were new."""
-        older = [c for c in candles if not self._opens or c.open_time < self._opens[0]]
-        older.sort(key=lambda c: c.open_time)
-        self.closed[:0] = older
-        self._opens[:0] = [c.open_time for c in older]
+        first = self.closed[0].open_time if len(self.closed) else None
+        older = sorted((c for c in candles if first is None or c.open_time < first), key=lambda c: c.open_time)
+        self.closed.prepend(older)
         return len(older)

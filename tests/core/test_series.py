@@ -25,7 +25,7 @@ def test_forming_updates_then_close_append_once() -> None:
     assert s.apply(KlineEvent(KEY, day[4], True, 6)) is Change.CLOSED  # REST fills in a later candle
     assert s.forming is None
     assert s.apply(KlineEvent(KEY, day[3], True, 7)) is Change.REVISED  # the missed one arrives late
-    assert s.closed == day and s.last_closed_open == day[-1].open_time
+    assert list(s.closed) == day and s.last_closed_open == day[-1].open_time
 
 
 def test_revision_and_older_history() -> None:

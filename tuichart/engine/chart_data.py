@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from tuichart.closed_candles import OHLCV
 from tuichart.domain import Candle, KlineEvent, SeriesKey, revalued
 from tuichart.indicators import MIN_WARMUP, Study, heikin_ashi_arrays
 from tuichart.indicators.track import IndicatorTrack
@@ -103,14 +104,7 @@ class ChartData:
         """OHLCV and indicator arrays of drawable candles [start, end)."""
         track = self.track
         closed = track.series.closed
-        candles = self.candles(start, end)
-        out = {
-            "open": np.array([c.open for c in candles]),
-            "high": np.array([c.high for c in candles]),
-            "low": np.array([c.low for c in candles]),
-            "close": np.array([c.close for c in candles]),
-            "volume": np.array([c.volume for c in candles]),
-        }
+        out = self._prices(OHLCV, start, end)
         stop = min(end, len(closed))
         values = track.values
         assert values is not None
@@ -124,10 +118,19 @@ class ChartData:
 
     def heikin_ashi(self, start: int, end: int) -> dict[str, np.ndarray]:
         """Heikin-Ashi open/high/low/close of drawable candles [start, end), seeded from the first candle held."""
-        candles = self.candles(0, end)
-        arrays = [np.array([getattr(c, f) for c in candles]) for f in ("open", "high", "low", "close")]
-        ha = heikin_ashi_arrays(*arrays)
-        return {f: a[start:end] for f, a in zip(("open", "high", "low", "close"), ha, strict=True)}
+        ha = heikin_ashi_arrays(*self._prices(OHLCV[:4], 0, end).values())
+        return {f: a[start:end] for f, a in zip(OHLCV[:4], ha, strict=True)}
+
+    def _prices(self, names: Sequence[str], start: int, end: int) -> dict[str, np.ndarray]:
+        """These fields of drawable candles [start, end), as arrays."""
+        series = self.track.series
+        stop = min(end, len(series.closed))
+        forming = series.forming if end > len(series.closed) else None
+        out = {}
+        for name in names:
+            column = series.closed.column(name, start, stop) if start < stop else np.empty(0)
+            out[name] = column if forming is None else np.append(column, getattr(forming, name))
+        return out
 
     def heikin_ashi_candle(self, i: int) -> Candle:
         """Drawable candle i with its Heikin-Ashi open/high/low/close (volume and times as they are)."""

@@ -104,6 +104,8 @@ class DurableProgress:
             else:
                 break
         self._progress[key] = progress
+        if not ahead:
+            ahead.clear()  # an emptied set keeps the table of its largest size (a page: 33 KB a series)
 
 
 def _run(key: SeriesKey, first: int, end: int) -> Gap:

@@ -80,6 +80,6 @@ class SentCandles:
         base, emitted = self._last_closed(key), self._emitted.get(key, {})
         if base is not None and base > self._pruned.get(key, base - 1):
             self._pruned[key] = base
-            for t in [t for t in emitted if t < base]:
-                del emitted[t]
+            # made anew, not deleted from: a dict keeps the table of its largest size (a page: 37 KB a series)
+            emitted = self._emitted[key] = {t: c for t, c in emitted.items() if t >= base}
         return len(emitted) <= 1

@@ -10,7 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from tuichart.domain import Candle
-from tuichart.indicators.batch import arrays_from_candles, compute_columns, run_study
+from tuichart.indicators.batch import Arrays, arrays_from_candles, compute_columns, run_study
 from tuichart.indicators.study import DEFAULT_STUDIES, Study
 from tuichart.indicators.talib_module import load_talib
 
@@ -34,7 +34,7 @@ class _Slot:
         self.peek: Callable[..., Any] | None = None
         self.update: Callable[..., Any] | None = None
 
-    def open(self, arrays: dict[str, np.ndarray]) -> bool:
+    def open(self, arrays: Arrays) -> bool:
         """Open the stream handle on the history; False while there are too few candles."""
         ind = self.study.indicator
         try:
@@ -84,9 +84,10 @@ class LiveIndicators:
         """Start over from this history (oldest first); returns the batch values for it."""
         return dict(zip(self.columns, self.reset_columns(closed), strict=True))
 
-    def reset_columns(self, closed: Sequence[Candle]) -> list[np.ndarray]:
-        """Start over from this history (oldest first); returns the batch values for it in column order."""
-        arrays = arrays_from_candles(closed)
+    def reset_columns(self, closed: Sequence[Candle], arrays: Arrays | None = None) -> list[np.ndarray]:
+        """Start over from this history (oldest first; `arrays` its OHLCV when the caller has them); returns the
+        batch values for it in column order."""
+        arrays = arrays_from_candles(closed) if arrays is None else arrays
         values = compute_columns(arrays, self.studies)
         for slot in self._slots:
             slot.handle = slot.peek = slot.update = None

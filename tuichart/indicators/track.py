@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import msgspec
 import numpy as np
 
 from tuichart.domain import Candle, KlineEvent, SeriesKey
@@ -21,8 +20,8 @@ class IndicatorTrack:
 
     It holds the newest `keep` closed candles, or while a chart draws the series (`values` set) every candle
     the chart loaded, with each one's values. A revised or late closed candle recomputes the candles held, so no
-    value comes from a stale state. Held candles drop their decimal text (the store's business; indicators compute
-    in float64): a long-running recorder of many series then holds a fixed amount of memory per series.
+    value comes from a stale state. Held candles are numbers without their decimal text (the store's business;
+    indicators compute in float64): a long-running recorder of many series holds a small, fixed amount per series.
     """
 
     def __init__(
@@ -35,7 +34,7 @@ class IndicatorTrack:
         charted: bool = False,
     ) -> None:
         """`charted`: a chart draws the series from the start (see `chart`)."""
-        self.series = Series(key, _plain(history))
+        self.series = Series(key, history)
         self.live = LiveIndicators(studies)
         self.keep = keep
         self.values: list[list[float]] | None = [] if charted else None
@@ -57,9 +56,6 @@ class IndicatorTrack:
         """Fold a push in; the rows it computed: a new closed candle's, every one recomputed since a revised
         candle, or (with `peek`) the forming candle's values as if it closed now."""
         candle = event.candle
-        if event.closed and candle.exact is not None:
-            candle = msgspec.structs.replace(candle, exact=None)
-            event = KlineEvent(event.key, candle, True, event.event_time)
         change = self.series.apply(event)
         if change is Change.CLOSED:
             row = self.live.update(candle)
@@ -106,14 +102,14 @@ class IndicatorTrack:
         """Hold these closed candles too (a chart's history, or a longer warm-up); where both have a candle these
         win, and the candles held beyond them stay. Everything is recomputed."""
         merged = {c.open_time: c for c in self.series.closed}
-        merged.update((c.open_time, c) for c in _plain(candles))
+        merged.update((c.open_time, c) for c in candles)
         self.series.replace_closed(merged.values())
         self._reset()
 
     def fold_closed(self, candles: Sequence[Candle]) -> list[IndicatorRow]:
         """Append closed candles, each newer than the last, in one batch computation (a backfilled page); their rows.
         The values equal folding them one by one, as a revision's recomputation does."""
-        self.series.replace_closed([*self.series.closed, *_plain(candles)])
+        self.series.extend_closed(candles)
         rows = self._rows(self._reset(), candles[0].open_time)
         if self.values is None:
             self.series.drop_older(self.keep)
@@ -121,7 +117,7 @@ class IndicatorTrack:
 
     def extend_older(self, candles: Iterable[Candle]) -> int:
         """Prepend older closed candles (a chart paging back); returns how many were new."""
-        added = self.series.extend_older(_plain(candles))
+        added = self.series.extend_older(candles)
         if added:
             self._reset()
         return added
@@ -130,9 +126,10 @@ class IndicatorTrack:
 
     def _reset(self) -> list[np.ndarray]:
         """Recompute from the candles held; the batch values, in column order."""
-        columns = self.live.reset_columns(self.series.closed)
         closed = self.series.closed
-        self.last_row = (closed[-1].open_time, tuple(float(c[-1]) for c in columns)) if closed else None
+        columns = self.live.reset_columns(closed, closed.ohlcv())
+        last = closed.last_open
+        self.last_row = (last, tuple(float(c[-1]) for c in columns)) if last is not None else None
         if self.values is not None:
             self.values = [c.tolist() for c in columns]
             self._peek_forming()
@@ -145,10 +142,6 @@ class IndicatorTrack:
 
     def _rows(self, columns: list[np.ndarray], since: int) -> list[IndicatorRow]:
         closed = self.series.closed
-        matrix = np.column_stack(columns)
-        return [(c.open_time, tuple(matrix[i].tolist())) for i, c in enumerate(closed) if c.open_time >= since]
-
-
-def _plain(candles: Iterable[Candle]) -> list[Candle]:
-    """The candles without their decimal text."""
-    return [msgspec.structs.replace(c, exact=None) if c.exact is not None else c for c in candles]
+        first = closed.position(since)
+        matrix = np.column_stack(columns)[first:].tolist()
+        return list(zip(closed.open_times()[first:].tolist(), map(tuple, matrix), strict=True))
